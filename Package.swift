@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+//
+// The package layout follows the compiler pipeline:
+//
+//   FrontEnd (YAML -> AST, with Diagnostics)  ->  Compiler (checker, lowering, emitter)
+//        -> BundleFormat  <-  Runtime (decides requests; JOSE + OpenSSL only)
+//
+// `JOSE` and the runtime never depend on the front end, libyaml or the compiler.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Gatepass",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gatepass", targets: ["gatepass"]),
+        .library(name: "JOSE", targets: ["JOSE"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // Source files, locations and diagnostics: no dependencies at all.
+        .target(name: "Diagnostics", swiftSettings: swiftSettings),
+
+        // Front end: YAML (libyaml events) -> located node tree -> policy AST.
+        .target(name: "FrontEnd", dependencies: ["CYAML", "Diagnostics"], swiftSettings: swiftSettings),
+
+        // JOSE: keys and token verification on OpenSSL 3. No Foundation, no front end.
+        .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+
+        // Compiler: checker (structure is done by the front end; keys, claims, rules, the set).
+        .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics"], swiftSettings: swiftSettings),
+
+        // The command-line tool.
+        .executableTarget(
+            name: "gatepass",
+            dependencies: [
+                "Compiler", "FrontEnd", "Diagnostics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
+        .testTarget(name: "FrontEndTests", dependencies: ["FrontEnd", "Diagnostics"], swiftSettings: swiftSettings),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CompilerTests",
+            dependencies: ["Compiler", "FrontEnd", "Diagnostics"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CLITests", dependencies: ["gatepass"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)
