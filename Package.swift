@@ -45,6 +45,9 @@ let package = Package(
         // JOSE: keys and token verification on OpenSSL 3. No Foundation, no front end.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
 
+        // Benchmarks shared by `gatepass bench` and a brief correctness test (never timed in tests).
+        .target(name: "Benchmarks", dependencies: ["JOSE", "COpenSSL"], swiftSettings: swiftSettings),
+
         // Compiler: checker (structure is done by the front end; keys, claims, rules, the set).
         .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics"], swiftSettings: swiftSettings),
 
@@ -60,7 +63,7 @@ let package = Package(
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "FrontEndTests", dependencies: ["FrontEnd", "Diagnostics"], swiftSettings: swiftSettings),
-        .testTarget(name: "JOSETests", dependencies: ["JOSE"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE", "Benchmarks"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompilerTests",
             dependencies: ["Compiler", "FrontEnd", "Diagnostics"],
