@@ -1,0 +1,160 @@
+public import Diagnostics
+
+/// A value with the source span it was read from (nil for defaults).
+public struct Located<Value: Sendable>: Sendable {
+    public var value: Value
+    public var span: SourceSpan?
+
+    public init(_ value: Value, at span: SourceSpan?) {
+        self.value = value
+        self.span = span
+    }
+}
+
+extension Located: Equatable where Value: Equatable {}
+extension Located: Hashable where Value: Hashable {}
+
+/// Every policy file that was read, and the authentication entries they declare.
+public struct PolicySet: Sendable {
+    /// The policy files, sorted by path.
+    public var files: [SourceFile]
+    /// JWKS files referenced by `jwksFile`, loaded once each.
+    public var keyFiles: [SourceFile]
+    /// The entries in file order, then document order.
+    public var entries: [AuthenticationEntry]
+
+    public init(files: [SourceFile] = [], keyFiles: [SourceFile] = [], entries: [AuthenticationEntry] = []) {
+        self.files = files
+        self.keyFiles = keyFiles
+        self.entries = entries
+    }
+}
+
+/// One YAML document: one authentication entry, as the console defines it.
+public struct AuthenticationEntry: Sendable {
+    /// The whole document.
+    public var span: SourceSpan
+    public var version: Located<Int>
+    public var name: Located<String>
+    public var enabled: Located<Bool>
+    public var issuer: Located<String>
+    public var subject: Located<String>?
+    public var audiences: [Located<String>]
+    /// The allow-list of JWS algorithms; nil means what the keys allow.
+    public var algorithms: [Located<String>]?
+    /// Seconds of clock skew tolerated for `exp`, `nbf` and `iat`.
+    public var clockSkew: Located<Int>
+    public var requireExpiration: Located<Bool>
+    /// Seconds; the largest accepted `exp - iat`.
+    public var maxLifetime: Located<Int>?
+    public var jwks: JWKSSource
+    public var tokenLocations: [TokenLocation]
+    public var claims: [ClaimDeclaration]
+    public var forwardClaims: [ForwardedClaim]
+    public var authorization: Authorization
+}
+
+/// Where an entry's keys come from.
+public enum JWKSSource: Sendable {
+    /// `jwks:` written as a YAML mapping.
+    case mapping(YAMLNode)
+    /// `jwks:` written as a string holding JSON, as pasted from the console.
+    case jsonText(YAMLNode)
+    /// `jwksFile:`, resolved relative to the policy file.
+    case file(path: Located<String>, file: SourceFile)
+}
+
+/// Where a token is read from in a request.
+public struct TokenLocation: Sendable, Hashable {
+    public enum Source: String, Sendable, Hashable, CaseIterable {
+        case header, query, cookie
+    }
+
+    public var source: Source
+    /// The header, query parameter or cookie name.
+    public var name: String
+    /// Stripped before validation; compared case-insensitively for headers.
+    public var prefix: String
+    /// Whether the token is forwarded to the backend after validation.
+    public var passthrough: Bool
+    public var span: SourceSpan?
+}
+
+/// A claim path and the requirements on it.
+public struct ClaimDeclaration: Sendable {
+    /// The claim's path: `realm_access.roles` is `["realm_access", "roles"]`.
+    public var path: Located<[String]>
+    public var declaredType: Located<ClaimType>?
+    public var requirements: [ClaimRequirement]
+}
+
+/// The types a claim can be declared with.
+public enum ClaimType: String, Sendable, Hashable, CaseIterable {
+    case string, number, integer, boolean
+    case stringArray = "string[]"
+}
+
+/// A scalar value written in a claim requirement, typed YAML 1.2 style.
+public enum ClaimValue: Sendable, Hashable, CustomStringConvertible {
+    case string(String)
+    /// A number with its source text (so `1` and `1.0` print as written).
+    case number(Double, text: String)
+    case boolean(Bool)
+
+    public var description: String {
+        switch self {
+        case .string(let text): "\"\(text)\""
+        case .number(_, let text): text
+        case .boolean(let value): value ? "true" : "false"
+        }
+    }
+}
+
+/// One requirement on a claim.
+public struct ClaimRequirement: Sendable {
+    public enum Kind: Sendable {
+        case equals(ClaimValue)
+        case oneOf([ClaimValue])
+        case contains(ClaimValue)
+        case containsAll([ClaimValue])
+        case containsAny([ClaimValue])
+        case atLeast(Double)
+        case atMost(Double)
+        case present
+        case absent
+    }
+
+    public var kind: Kind
+    /// The requirement's key (`equals`, …) and value.
+    public var span: SourceSpan
+    public var valueSpan: SourceSpan
+}
+
+/// A claim copied into a request header for the backend.
+public struct ForwardedClaim: Sendable {
+    public var claim: Located<[String]>
+    /// Lowercased header name.
+    public var header: Located<String>
+}
+
+/// The console's Authorization section: a mode and its rules.
+public struct Authorization: Sendable {
+    public enum Mode: String, Sendable, Hashable, CaseIterable {
+        /// Matching requests skip authentication; all others need it.
+        case whitelist
+        /// Only matching requests need authentication.
+        case blacklist
+    }
+
+    public var mode: Located<Mode>
+    public var rules: [Rule]
+}
+
+/// One domain + path rule condition.
+public struct Rule: Sendable {
+    public var span: SourceSpan
+    public var domain: Located<DomainPattern>
+    public var path: Located<PathPattern>
+    /// Compare the path case-insensitively. Defaults to the safe direction for the mode.
+    public var ignoreCase: Located<Bool>
+}

@@ -1,0 +1,149 @@
+import Diagnostics
+
+extension EntryDecoder {
+    static let tokenKeys = ["from", "name", "prefix", "passthrough"]
+    static let authorizationKeys = ["mode", "rules"]
+    static let ruleKeys = ["domain", "path", "ignoreCase"]
+
+    /// `token:` is one mapping or a non-empty list of mappings, tried in order.
+    mutating func decodeTokenLocations(_ node: YAMLNode) -> [TokenLocation] {
+        let items: [YAMLNode]
+        switch node.kind {
+        case .sequence(let list):
+            if list.isEmpty {
+                reader.diagnostics.error(.emptyValue, "`token` must not be an empty list", at: node.span,
+                                         hint: "remove `token` to read the `Authorization` header, or list at least one location")
+            }
+            items = list
+        default:
+            items = [node]
+        }
+        var locations: [TokenLocation] = []
+        for item in items {
+            guard let location = decodeTokenLocation(item) else { continue }
+            if let first = locations.first(where: { $0.source == location.source && $0.sameName(as: location) }) {
+                reader.diagnostics.error(.duplicateValue, "the token location \(location.source.rawValue) `\(location.name)` is listed twice",
+                                         at: item.span, notes: [DiagnosticNote("first listed here", at: first.span)])
+                continue
+            }
+            locations.append(location)
+        }
+        return locations
+    }
+
+    mutating func decodeTokenLocation(_ node: YAMLNode) -> TokenLocation? {
+        guard let map = MappingReader(node, what: "token location", known: Self.tokenKeys, reader: &reader) else { return nil }
+        let before = reader.diagnostics.errorCount
+        var source = TokenLocation.Source.header
+        if let node = map["from"], let value = reader.enumeration(node, what: "token source", as: TokenLocation.Source.self) {
+            source = value.value
+        }
+        var name = "Authorization"
+        if let node = map["name"], let value = reader.nonEmptyString(node, what: "the token's `name`") {
+            name = value.value
+            if let bad = name.utf8.firstIndex(where: { !HTTPToken.isTokenCharacter($0) }) {
+                let offset = name.utf8.distance(from: name.utf8.startIndex, to: bad)
+                reader.diagnostics.error(.invalidTokenLocation, "`\(name)` is not a valid \(source.rawValue) name",
+                                         at: node.span(ofValueRange: offset..<(offset + 1)),
+                                         hint: "names use letters, digits and `!#$%&'*+-.^_`|~` only")
+            }
+        }
+        let isAuthorizationHeader = source == .header && name.lowercased() == "authorization"
+        var prefix = isAuthorizationHeader ? "Bearer " : ""
+        if let node = map["prefix"] {
+            if case .scalar(let scalar) = node.kind, scalar.isNull {
+                prefix = ""
+            } else if let value = reader.string(node, what: "the token's `prefix`") {
+                prefix = value.value
+                if value.value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    reader.diagnostics.error(.invalidTokenLocation, "the token's `prefix` must not contain control characters", at: node.span)
+                }
+            }
+        }
+        var passthrough = false
+        if let node = map["passthrough"], let value = reader.bool(node, what: "`passthrough`") { passthrough = value.value }
+        guard reader.diagnostics.errorCount == before else { return nil }
+        return TokenLocation(source: source, name: name, prefix: prefix, passthrough: passthrough, span: node.span)
+    }
+
+    mutating func decodeAuthorization(_ node: YAMLNode) -> Authorization? {
+        guard let map = MappingReader(node, what: "`authorization`", known: Self.authorizationKeys, reader: &reader) else { return nil }
+        let mode = map.required("mode", reader: &reader, hint: "write `mode: whitelist` or `mode: blacklist`")
+            .flatMap { reader.enumeration($0, what: "authorization mode", as: Authorization.Mode.self) }
+        var rules: [Rule] = []
+        if let rulesNode = map["rules"] {
+            if case .scalar(let scalar) = rulesNode.kind, scalar.isNull {
+                // `rules:` with nothing after it: no rules.
+            } else if let items = reader.list(rulesNode, what: "`rules`") {
+                for item in items {
+                    if let rule = decodeRule(item, mode: mode?.value) { rules.append(rule) }
+                }
+            }
+        }
+        guard let mode else { return nil }
+        return Authorization(mode: mode, rules: rules)
+    }
+
+    mutating func decodeRule(_ node: YAMLNode, mode: Authorization.Mode?) -> Rule? {
+        guard let map = MappingReader(node, what: "rule", known: Self.ruleKeys, reader: &reader) else { return nil }
+        var domain = Located(DomainPattern.any, at: nil)
+        var path = Located(PathPattern.any, at: nil)
+        var ok = true
+        if let node = map["domain"] {
+            if let text = reader.string(node, what: "`domain`") {
+                switch DomainPattern.parse(text.value) {
+                case .success(let pattern): domain = Located(pattern, at: node.span)
+                case .failure(let error):
+                    reader.diagnostics.error(.invalidDomainPattern, "invalid domain `\(text.value)`: \(error.message)",
+                                             at: node.span(ofValueRange: error.range), hint: error.hint)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let node = map["path"] {
+            if let text = reader.string(node, what: "`path`") {
+                switch PathPattern.parse(text.value) {
+                case .success(let pattern): path = Located(pattern, at: node.span)
+                case .failure(let error):
+                    reader.diagnostics.error(.invalidPathPattern, "invalid path `\(text.value)`: \(error.message)",
+                                             at: node.span(ofValueRange: error.range), hint: error.hint)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        // The safe default: blacklist rules protect `/ADMIN` too; whitelist rules never exempt `/PUBLIC`.
+        var ignoreCase = Located(mode == .blacklist, at: nil)
+        if let node = map["ignoreCase"] {
+            if let value = reader.bool(node, what: "`ignoreCase`") { ignoreCase = value } else { ok = false }
+        }
+        guard ok else { return nil }
+        return Rule(span: node.span, domain: domain, path: path, ignoreCase: ignoreCase)
+    }
+}
+
+extension TokenLocation {
+    /// Header names compare case-insensitively; query and cookie names exactly.
+    func sameName(as other: TokenLocation) -> Bool {
+        source == .header ? name.lowercased() == other.name.lowercased() : name == other.name
+    }
+}
+
+/// RFC 9110 `token` characters, the alphabet of header, cookie and parameter names.
+public enum HTTPToken {
+    public static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    public static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isTokenCharacter)
+    }
+}

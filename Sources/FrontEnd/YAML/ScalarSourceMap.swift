@@ -1,0 +1,67 @@
+public import Diagnostics
+
+extension YAMLNode {
+    /// The source span of `range` (byte offsets into a scalar's decoded value).
+    ///
+    /// YAML removes quotes, indentation, escapes and folds line breaks, so the value is
+    /// aligned with its source text: equal bytes advance together, and source bytes
+    /// that decoding removed (indentation, quotes, backslashes) are skipped; a folded
+    /// line break matches the space it became. Where the alignment fails (an escape that
+    /// changed a character), the whole scalar's span is returned rather than a guess.
+    public func span(ofValueRange range: Range<Int>) -> SourceSpan {
+        guard let scalar else { return span }
+        guard let start = sourceOffset(ofValueOffset: range.lowerBound, in: scalar) else { return span }
+        let end = sourceOffset(ofValueOffset: range.upperBound, in: scalar) ?? start + 1
+        return SourceSpan(file: span.file, start: start, end: max(end, start + (range.isEmpty ? 0 : 1)))
+    }
+
+    private func sourceOffset(ofValueOffset target: Int, in scalar: YAMLScalar) -> Int? {
+        let raw = span.file.bytes
+        let value = Array(scalar.value.utf8)
+        guard target >= 0, target <= value.count else { return nil }
+        var r = span.start
+        let end = min(span.end, raw.count)
+        switch scalar.style {
+        case .singleQuoted, .doubleQuoted:
+            r += 1
+        case .literal, .folded:
+            // Skip the block header (`|`, `>-`, `|2` …) and its line break.
+            while r < end, raw[r] != UInt8(ascii: "\n"), raw[r] != UInt8(ascii: "\r") { r += 1 }
+            while r < end, raw[r] == UInt8(ascii: "\n") || raw[r] == UInt8(ascii: "\r") { r += 1 }
+        case .plain:
+            break
+        }
+        var v = 0
+        while v < target {
+            guard r < end else { return nil }
+            let rawByte = raw[r], valueByte = value[v]
+            if rawByte == valueByte {
+                r += 1
+                v += 1
+                if valueByte == UInt8(ascii: "\n") { r = skipIndentation(raw, from: r, end: end) }
+            } else if (rawByte == UInt8(ascii: "\n") || rawByte == UInt8(ascii: "\r")) && valueByte == UInt8(ascii: " ") {
+                // A folded line break.
+                r += 1
+                if rawByte == UInt8(ascii: "\r"), r < end, raw[r] == UInt8(ascii: "\n") { r += 1 }
+                r = skipIndentation(raw, from: r, end: end)
+                v += 1
+            } else if Self.skippable.contains(rawByte) {
+                r += 1
+            } else {
+                return nil
+            }
+        }
+        return r
+    }
+
+    private func skipIndentation(_ raw: [UInt8], from start: Int, end: Int) -> Int {
+        var r = start
+        while r < end, raw[r] == UInt8(ascii: " ") || raw[r] == UInt8(ascii: "\t") { r += 1 }
+        return r
+    }
+
+    private static let skippable: Set<UInt8> = [
+        UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"),
+        UInt8(ascii: "\\"), UInt8(ascii: "'"), UInt8(ascii: "\""),
+    ]
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+/// The `gatepass` command: policy compiler, checker and evaluator.
+@main
+struct Gatepass: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatepass",
+        abstract: "Compile JWT authentication policies into decision bundles, and check them in CI.",
+        version: GatepassVersion.current,
+        subcommands: [Check.self]
+    )
+
+    /// Exit codes are part of the CLI contract: 0 clean, 1 problems found, 2 usage or I/O.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(ExitStatus.usageOrIO.rawValue)
+        }
+    }
+}
+
+enum GatepassVersion {
+    static let current = "0.1.0"
+}
+
+/// The documented exit codes.
+enum ExitStatus: Int32 {
+    case clean = 0
+    case problems = 1
+    case usageOrIO = 2
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}
