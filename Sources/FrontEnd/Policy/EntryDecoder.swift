@@ -23,10 +23,15 @@ struct EntryDecoder {
     /// when the document had no errors.
     mutating func decode(_ document: YAMLDocument) -> (name: Located<String>?, entry: AuthenticationEntry?) {
         let before = reader.diagnostics.errorCount
+        // An unsupported version means the rest may follow other rules: stop there,
+        // before unknown keys of that other version are reported.
+        if let pairs = document.root.mapping, let node = pairs.first(where: { $0.keyText == "version" })?.value,
+           !checkVersion(node) {
+            return (nil, nil)
+        }
         guard let map = MappingReader(document.root, what: "authentication entry", known: Self.entryKeys, reader: &reader) else {
             return (nil, nil)
         }
-        // An unsupported version means the rest may follow other rules: stop there.
         guard let version = decodeVersion(map) else { return (nil, nil) }
 
         let name = map.required("name", reader: &reader).flatMap { decodeName($0) }
@@ -63,15 +68,21 @@ struct EntryDecoder {
             tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, authorization: authorization))
     }
 
-    mutating func decodeVersion(_ map: MappingReader) -> Located<Int>? {
-        guard let node = map.required("version", reader: &reader, hint: "start the entry with `version: 1`") else { return nil }
-        guard let version = reader.integer(node, what: "`version`", range: 0...Int.max) else { return nil }
+    /// Reports a version that is malformed or unsupported; true when it is fine.
+    mutating func checkVersion(_ node: YAMLNode) -> Bool {
+        guard let version = reader.integer(node, what: "`version`", range: 0...Int.max) else { return false }
         guard Self.supportedVersions.contains(version.value) else {
             reader.diagnostics.error(.unsupportedVersion, "unsupported policy language version \(version.value)", at: node.span,
                                      hint: "this gatepass reads version 1")
-            return nil
+            return false
         }
-        return version
+        return true
+    }
+
+    mutating func decodeVersion(_ map: MappingReader) -> Located<Int>? {
+        guard let node = map.required("version", reader: &reader, hint: "start the entry with `version: 1`") else { return nil }
+        guard case .scalar(let scalar) = node.kind, let value = ScalarReader.decimal(scalar.value) else { return nil }
+        return Located(value, at: node.span)
     }
 
     mutating func decodeName(_ node: YAMLNode) -> Located<String>? {

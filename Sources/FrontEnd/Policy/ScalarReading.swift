@@ -66,7 +66,8 @@ struct ScalarReader {
             return nil
         }
         guard scalar.isPlain || node.tag == "int", let value = Self.decimal(scalar.value) else {
-            diagnostics.error(.invalidInteger, "\(what) must be a decimal integer, not `\(scalar.value)`", at: node.span,
+            let shown = scalar.isPlain ? "`\(scalar.value.displayEscaped)`" : "the string `\(scalar.value.displayEscaped)`"
+            diagnostics.error(.invalidInteger, "\(what) must be a decimal integer, not \(shown)", at: node.span,
                               hint: scalar.isPlain ? "write digits only, without sign, leading zeros, `0x` or `_`" : "remove the quotes")
             return nil
         }
@@ -175,5 +176,23 @@ extension String {
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!
         return self[first...last]
+    }
+}
+
+extension String {
+    /// The text with control characters written as escapes, safe to show in a message.
+    public var displayEscaped: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

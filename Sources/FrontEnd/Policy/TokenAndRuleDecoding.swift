@@ -9,6 +9,10 @@ extension EntryDecoder {
     mutating func decodeTokenLocations(_ node: YAMLNode) -> [TokenLocation] {
         let items: [YAMLNode]
         switch node.kind {
+        case .scalar:
+            reader.diagnostics.error(.wrongNodeKind, "`token` must be a mapping or a list of mappings, not \(node.kindDescription)", at: node.span,
+                                     hint: "write `token: { from: header, name: Authorization }`")
+            return []
         case .sequence(let list):
             if list.isEmpty {
                 reader.diagnostics.error(.emptyValue, "`token` must not be an empty list", at: node.span,
@@ -94,7 +98,7 @@ extension EntryDecoder {
                 switch DomainPattern.parse(text.value) {
                 case .success(let pattern): domain = Located(pattern, at: node.span)
                 case .failure(let error):
-                    reader.diagnostics.error(.invalidDomainPattern, "invalid domain `\(text.value)`: \(error.message)",
+                    reader.diagnostics.error(.invalidDomainPattern, "invalid domain `\(text.value.displayEscaped)`: \(error.message)",
                                              at: node.span(ofValueRange: error.range), hint: error.hint)
                     ok = false
                 }
@@ -107,7 +111,7 @@ extension EntryDecoder {
                 switch PathPattern.parse(text.value) {
                 case .success(let pattern): path = Located(pattern, at: node.span)
                 case .failure(let error):
-                    reader.diagnostics.error(.invalidPathPattern, "invalid path `\(text.value)`: \(error.message)",
+                    reader.diagnostics.error(.invalidPathPattern, "invalid path `\(text.value.displayEscaped)`: \(error.message)",
                                              at: node.span(ofValueRange: error.range), hint: error.hint)
                     ok = false
                 }

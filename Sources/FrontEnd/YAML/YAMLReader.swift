@@ -63,6 +63,8 @@ private struct TreeBuilder {
     var documentStart = 0
     /// Set when a node was too deep: everything inside it is skipped.
     var skipDepth = 0
+    /// Anchors and aliases are reported once per file (a billion-laughs file has thousands).
+    var anchorReported = false
 
     init(file: SourceFile, maxDepth: Int) {
         self.file = file
@@ -131,7 +133,9 @@ private struct TreeBuilder {
             notes.append(DiagnosticNote(String(cString: context), at: contextSpan))
         }
         var hint: String? = nil
-        if problem.contains("tab") {
+        let markOffset = offset(parser.problem_mark)
+        let atTab = markOffset < file.bytes.count && file.bytes[markOffset] == UInt8(ascii: "\t")
+        if problem.contains("tab") || atTab {
             hint = "indent YAML with spaces, never tabs"
         } else if problem.contains("mapping values are not allowed") {
             hint = "a value that contains `: ` must be quoted"
@@ -155,8 +159,7 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             guard skipDepth == 0 else { return }
             let name = String(cString: event.data.alias.anchor)
-            error(.anchorOrAlias, "YAML aliases are not accepted (`*\(name)`)", at: eventSpan,
-                  hint: "write the value out in full; policies are reviewed as written")
+            reportAnchor("YAML aliases are not accepted (`*\(name)`)", at: eventSpan)
             add(YAMLNode(kind: .invalid, span: eventSpan))
         case YAML_SCALAR_EVENT:
             guard skipDepth == 0 else { return }
@@ -227,8 +230,14 @@ private struct TreeBuilder {
 
     mutating func checkAnchor(_ anchor: UnsafeMutablePointer<yaml_char_t>?, at span: SourceSpan) {
         guard let anchor else { return }
-        error(.anchorOrAlias, "YAML anchors are not accepted (`&\(String(cString: anchor))`)", at: span,
-              hint: "write the value out in full; policies are reviewed as written")
+        reportAnchor("YAML anchors are not accepted (`&\(String(cString: anchor))`)", at: span)
+    }
+
+    mutating func reportAnchor(_ message: String, at span: SourceSpan) {
+        guard !anchorReported else { return }
+        anchorReported = true
+        error(.anchorOrAlias, message, at: span,
+              hint: "write the value out in full; policies are reviewed as written (later anchors and aliases in this file are not reported)")
     }
 
     /// The core-schema tag's short name; `.some(nil)` when the tag was rejected.
@@ -241,7 +250,8 @@ private struct TreeBuilder {
             let name = String(text.dropFirst(prefix.count))
             if ["str", "int", "bool", "null", "float", "map", "seq"].contains(name) { return .some(name) }
         }
-        error(.unsupportedTag, "the YAML tag `\(text)` is not part of the core schema", at: span,
+        let shown = text.hasPrefix(prefix) ? "!!" + text.dropFirst(prefix.count) : text
+        error(.unsupportedTag, "the YAML tag `\(shown)` is not part of the core schema", at: span,
               hint: "remove the tag; values are typed by their place in the policy")
         return .some(nil)
     }
