@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["Compiler", "FrontEnd", "Diagnostics"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CLITests", dependencies: ["gatepass"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
