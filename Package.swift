@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "gatepass", targets: ["gatepass"]),
         .library(name: "JOSE", targets: ["JOSE"]),
+        .library(name: "GatepassRuntime", targets: ["Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,8 +49,14 @@ let package = Package(
         // Benchmarks shared by `gatepass bench` and a brief correctness test (never timed in tests).
         .target(name: "Benchmarks", dependencies: ["JOSE", "COpenSSL"], swiftSettings: swiftSettings),
 
+        // The decision bundle: the lowered program and its binary format, shared by compiler and runtime.
+        .target(name: "BundleFormat", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+
+        // Runtime: loads bundles and decides requests. Bundle format, JOSE and OpenSSL only.
+        .target(name: "Runtime", dependencies: ["BundleFormat", "JOSE", "COpenSSL"], swiftSettings: swiftSettings),
+
         // Compiler: checker (structure is done by the front end; keys, claims, rules, the set).
-        .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics"], swiftSettings: swiftSettings),
+        .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
 
         // The command-line tool.
         .executableTarget(
@@ -69,6 +76,8 @@ let package = Package(
             dependencies: ["Compiler", "FrontEnd", "Diagnostics"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
