@@ -70,6 +70,26 @@ extension DiagnosticCode {
     public static let algorithmsMatchNoKey = DiagnosticCode("GP311", "allowed algorithms that no key can verify")
     public static let keysWithoutKid = DiagnosticCode("GP312", "several keys without `kid`")
     public static let secretFromEnvironment = DiagnosticCode("GP313", "an invalid environment-variable secret")
+    public static let inlineSecret = DiagnosticCode("GP314", "an HMAC secret written into the policy")
+
+    // MARK: GP4xx: claims
+    public static let claimTypeConflict = DiagnosticCode("GP400", "claim requirements that need different types")
+    public static let claimContradiction = DiagnosticCode("GP401", "claim requirements that can never hold together")
+    public static let registeredTimeClaim = DiagnosticCode("GP402", "a requirement on `exp`, `nbf` or `iat`")
+    public static let registeredClaimConflict = DiagnosticCode("GP403", "a requirement on `iss`, `sub` or `aud` that contradicts the entry")
+    public static let forwardedClaimType = DiagnosticCode("GP404", "a forwarded claim that cannot be written as a header")
+    public static let duplicateClaim = DiagnosticCode("GP405", "the same claim path declared twice")
+
+    // MARK: GP5xx: rules
+    public static let duplicateRule = DiagnosticCode("GP500", "a rule listed twice in one entry")
+    public static let shadowedRule = DiagnosticCode("GP501", "a rule made redundant by a broader rule of the same entry")
+    public static let blacklistWithoutRules = DiagnosticCode("GP502", "a blacklist entry without rules protects nothing")
+    public static let whitelistMatchesEverything = DiagnosticCode("GP503", "a whitelist rule that matches every request")
+
+    // MARK: GP6xx: the whole policy set
+    public static let sharedIssuer = DiagnosticCode("GP600", "two enabled entries with the same issuer")
+    public static let sharedIssuerDistinguished = DiagnosticCode("GP601", "entries sharing an issuer, told apart by audience or subject")
+    public static let exemptionOverridden = DiagnosticCode("GP602", "a whitelist exemption that another entry still protects")
 }
 
 extension DiagnosticCode {
@@ -83,6 +103,10 @@ extension DiagnosticCode {
         .invalidHeaderName, .invalidTokenLocation, .invalidDomainPattern, .invalidPathPattern,
         .jwksSyntax, .jwksStructure, .keyEncoding, .keyWeak, .keyInvalid, .keyUnsupported,
         .keyAlgorithmMismatch, .duplicateKid, .privateKeyLeaked, .notVerificationKey,
-        .noVerificationKey, .algorithmsMatchNoKey, .keysWithoutKid, .secretFromEnvironment,
+        .noVerificationKey, .algorithmsMatchNoKey, .keysWithoutKid, .secretFromEnvironment, .inlineSecret,
+        .claimTypeConflict, .claimContradiction, .registeredTimeClaim, .registeredClaimConflict, .forwardedClaimType,
+        .duplicateClaim,
+        .duplicateRule, .shadowedRule, .blacklistWithoutRules, .whitelistMatchesEverything,
+        .sharedIssuer, .sharedIssuerDistinguished, .exemptionOverridden,
     ]
 }

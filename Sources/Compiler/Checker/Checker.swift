@@ -10,7 +10,10 @@ public struct Checker: Sendable {
         var diagnostics = DiagnosticBag()
         for entry in policySet.entries {
             KeyCheck.check(entry, into: &diagnostics)
+            ClaimTypeCheck.check(entry, into: &diagnostics)
+            RuleCheck.check(entry, into: &diagnostics)
         }
+        SetCheck.check(policySet.entries, into: &diagnostics)
         return diagnostics
     }
 }

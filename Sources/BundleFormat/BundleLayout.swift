@@ -1,0 +1,28 @@
+/// Constants of the bundle layout; `docs/bundle-format.md` describes it byte by byte.
+enum BundleLayout {
+    /// PNG-style magic: a high byte, the name, and line endings that text transfers mangle.
+    static let magic: [UInt8] = [0x89, UInt8(ascii: "G"), UInt8(ascii: "P"), UInt8(ascii: "B"), 0x0D, 0x0A, 0x1A, 0x0A]
+    static let formatVersion: UInt16 = 1
+    static let headerSize = 16
+    static let sectionEntrySize = 12
+    static let digestSize = 32
+    static let signatureMagic: [UInt8] = Array("GPSIG1\0\0".utf8)
+    static let signatureBlockSize = 8 + 32 + 64
+    /// Flag bit 0: a signature block follows the digest.
+    static let signedFlag: UInt16 = 1
+    /// Marks an absent optional string or number.
+    static let none: UInt32 = 0xFFFF_FFFF
+
+    /// Section kinds, in the order they are written.
+    enum Section: UInt32, CaseIterable {
+        case strings = 1
+        case manifest = 2
+        case sourceMap = 3
+        case keys = 4
+        case entries = 5
+        case rules = 6
+        case domainTrie = 7
+        case domainClasses = 8
+        case pathTrie = 9
+    }
+}

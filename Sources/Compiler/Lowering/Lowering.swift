@@ -1,0 +1,160 @@
+import BundleFormat
+import Diagnostics
+import FrontEnd
+
+/// Lowers a checked policy set into the `DecisionProgram` a bundle holds: enabled entries
+/// sorted by name, one determinised domain trie, shared path tries, pre-parsed keys,
+/// claim requirements as small instructions, and a source map.
+struct Lowering {
+    /// The verification keys of each entry, by entry name, from the key check.
+    let keys: [String: [Key]]
+    var sourceMap = SourceMapBuilder()
+
+    init(keys: [String: [Key]]) {
+        self.keys = keys
+    }
+
+    mutating func lower(_ policySet: PolicySet, manifest: Manifest) -> DecisionProgram {
+        let enabled = policySet.entries.filter(\.enabled.value).sorted { $0.name.value < $1.name.value }
+        var program = DecisionProgram(
+            manifest: manifest, entries: [], keys: [], domainNodes: [], missingHostClass: 0,
+            domainClasses: [], pathNodes: [], rules: [], sourceMap: [])
+        var pathRules: [PathRule] = []
+        var ruleDomains: [DomainPattern] = []
+        for (index, entry) in enabled.enumerated() {
+            var keyIndices: [UInt32] = []
+            for key in keys[entry.name.value] ?? [] {
+                keyIndices.append(UInt32(program.keys.count))
+                program.keys.append(key)
+            }
+            program.entries.append(lowerEntry(entry, keyIndices: keyIndices))
+            for rule in entry.authorization.rules {
+                program.rules.append(RuleInfo(
+                    entry: UInt32(index), domain: rule.domain.value.description, path: rule.path.value.description,
+                    ignoreCase: rule.ignoreCase.value, source: sourceMap.index(of: rule.span)))
+                pathRules.append(PathRule(entry: index, pattern: rule.path.value, ignoreCase: rule.ignoreCase.value))
+                ruleDomains.append(rule.domain.value)
+            }
+        }
+
+        let domains = DomainTrieBuilder(patterns: Set(ruleDomains))
+        let ruleIDsByPattern = Dictionary(grouping: ruleDomains.indices) { domains.id(of: ruleDomains[$0]) }
+        var classIDs: [[Int]: UInt32] = [:]
+        var classSets: [[Int]] = []
+        let (domainNodes, missingHostClass) = domains.build { set in
+            let key = set.sorted()
+            if let id = classIDs[key] { return id }
+            let id = UInt32(classSets.count)
+            classIDs[key] = id
+            classSets.append(key)
+            return id
+        }
+        var paths = PathTrieBuilder(rules: pathRules, modes: program.entries.map(\.mode))
+        for patternIDs in classSets {
+            let ruleIDs = patternIDs.flatMap { ruleIDsByPattern[$0] ?? [] }
+            let description = patternIDs.isEmpty ? "(no domain rule)" : patternIDs.map { domains.patterns[$0].description }.joined(separator: ", ")
+            program.domainClasses.append(DomainClass(pathRoot: paths.root(for: ruleIDs), description: description))
+        }
+        program.domainNodes = domainNodes
+        program.missingHostClass = missingHostClass
+        program.pathNodes = paths.nodes
+        program.sourceMap = sourceMap.locations
+        return program
+    }
+
+    mutating func lowerEntry(_ entry: AuthenticationEntry, keyIndices: [UInt32]) -> Entry {
+        let entryKeys = keys[entry.name.value] ?? []
+        let algorithms = entry.algorithms.map { $0.map(\.value) } ?? KeyAlgorithms.defaultAlgorithms(for: entryKeys)
+        return Entry(
+            name: entry.name.value,
+            mode: entry.authorization.mode.value == .whitelist ? .whitelist : .blacklist,
+            issuer: entry.issuer.value,
+            subject: entry.subject?.value,
+            audiences: entry.audiences.map(\.value),
+            algorithms: algorithms,
+            clockSkew: UInt32(entry.clockSkew.value),
+            requireExpiration: entry.requireExpiration.value,
+            maxLifetime: entry.maxLifetime.map { UInt32($0.value) },
+            keyIndices: keyIndices,
+            tokenLocations: entry.tokenLocations.map { location -> BundleFormat.TokenLocation in
+                BundleFormat.TokenLocation(
+                    source: BundleFormat.TokenLocation.Source(location.source),
+                    name: location.source == .header ? location.name.lowercased() : location.name,
+                    prefix: location.prefix, passthrough: location.passthrough)
+            },
+            claimChecks: entry.claims.flatMap { lowerClaim($0) },
+            forwardedClaims: entry.forwardClaims.map { BundleFormat.ForwardedClaim(path: $0.claim.value, header: $0.header.value) },
+            source: sourceMap.index(of: entry.name.span ?? entry.span))
+    }
+
+    mutating func lowerClaim(_ declaration: ClaimDeclaration) -> [ClaimCheck] {
+        let path = declaration.path.value
+        var checks: [ClaimCheck] = []
+        if let type = declaration.declaredType, let span = type.span {
+            checks.append(ClaimCheck(path: path, operation: .hasType(ClaimValueType(type.value)), source: sourceMap.index(of: span)))
+        }
+        for requirement in declaration.requirements {
+            let operation: ClaimCheck.Operation = switch requirement.kind {
+            case .equals(let value): .equals(ClaimLiteral(value))
+            case .oneOf(let values): .oneOf(values.map(ClaimLiteral.init))
+            case .contains(let value): .contains(ClaimLiteral(value))
+            case .containsAll(let values): .containsAll(values.map(ClaimLiteral.init))
+            case .containsAny(let values): .containsAny(values.map(ClaimLiteral.init))
+            case .atLeast(let bound): .atLeast(bound)
+            case .atMost(let bound): .atMost(bound)
+            case .present: .present
+            case .absent: .absent
+            }
+            checks.append(ClaimCheck(path: path, operation: operation, source: sourceMap.index(of: requirement.span)))
+        }
+        return checks
+    }
+}
+
+/// Interns source locations; each distinct file:line:column gets one index.
+struct SourceMapBuilder {
+    private(set) var locations: [BundleFormat.SourceLocation] = []
+    private var ids: [BundleFormat.SourceLocation: UInt32] = [:]
+
+    mutating func index(of span: SourceSpan) -> UInt32 {
+        let start = span.startLocation
+        let location = BundleFormat.SourceLocation(file: span.file.path, line: UInt32(start.line), column: UInt32(start.column))
+        if let id = ids[location] { return id }
+        let id = UInt32(locations.count)
+        ids[location] = id
+        locations.append(location)
+        return id
+    }
+}
+
+extension BundleFormat.TokenLocation.Source {
+    init(_ source: FrontEnd.TokenLocation.Source) {
+        switch source {
+        case .header: self = .header
+        case .query: self = .query
+        case .cookie: self = .cookie
+        }
+    }
+}
+
+extension ClaimValueType {
+    init(_ type: ClaimType) {
+        switch type {
+        case .string: self = .string
+        case .number: self = .number
+        case .integer: self = .integer
+        case .boolean: self = .boolean
+        case .stringArray: self = .stringArray
+        }
+    }
+}
+
+extension ClaimLiteral {
+    init(_ value: ClaimValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .number(let number, _): self = .number(number)
+        case .boolean(let flag): self = .boolean(flag)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import BundleFormat
+import FrontEnd
+
+/// A rule as the path automaton sees it.
+struct PathRule {
+    var entry: Int
+    var segments: [PathPattern.Segment]
+    var matchesSubtree: Bool
+    var ignoreCase: Bool
+
+    init(entry: Int, pattern: PathPattern, ignoreCase: Bool) {
+        self.entry = entry
+        self.segments = pattern.segments ?? []
+        self.matchesSubtree = pattern.segments == nil || pattern.matchesSubtree
+        self.ignoreCase = ignoreCase
+    }
+}
+
+/// Builds determinised path tries by subset construction over rule positions.
+///
+/// A state is the set of (rule, next segment) positions still alive. Its edges are the
+/// literal segments those positions expect: `exact` keys for case-sensitive rules,
+/// `folded` (lowercased) keys for `ignoreCase` rules, and one `other` edge for any
+/// other segment (`*` and `**` positions). A lookup tries `exact`, then `folded`, then
+/// `other`: one step per segment, independent of the number of rules. States are shared
+/// between domain classes, since a state depends only on its positions.
+struct PathTrieBuilder {
+    struct Position: Hashable, Comparable {
+        var rule: Int
+        var index: Int
+
+        static func < (lhs: Position, rhs: Position) -> Bool {
+            (lhs.rule, lhs.index) < (rhs.rule, rhs.index)
+        }
+    }
+
+    let rules: [PathRule]
+    /// Entry modes, by entry index.
+    let modes: [Entry.Mode]
+    private(set) var nodes: [PathNode] = []
+    private var ids: [[Position]: UInt32] = [:]
+
+    init(rules: [PathRule], modes: [Entry.Mode]) {
+        self.rules = rules
+        self.modes = modes
+    }
+
+    /// The root node for a class whose domain matched `ruleIndices`; builds new states as needed.
+    mutating func root(for ruleIndices: [Int]) -> UInt32 {
+        let start = ruleIndices.sorted().map { Position(rule: $0, index: 0) }
+        if let id = ids[start] { return id }
+        var queue: [[Position]] = [start]
+        _ = intern(start, queue: &queue)
+        var cursor = 0
+        while cursor < queue.count {
+            let state = queue[cursor]
+            cursor += 1
+            let id = ids[state]!
+            // Group the live positions by what they expect next, so each edge's target is
+            // built from its own group plus the positions every segment keeps.
+            var exactGroups: [String: [Position]] = [:]
+            var foldedGroups: [String: [Position]] = [:]
+            var everySegment: [Position] = []
+            for position in state {
+                let rule = rules[position.rule]
+                if position.index < rule.segments.count {
+                    let advanced = Position(rule: position.rule, index: position.index + 1)
+                    switch rule.segments[position.index] {
+                    case .anySegment:
+                        everySegment.append(advanced)
+                    case .literal(let literal):
+                        if rule.ignoreCase {
+                            foldedGroups[literal.lowercased(), default: []].append(advanced)
+                        } else {
+                            exactGroups[literal, default: []].append(advanced)
+                        }
+                    }
+                } else if rule.matchesSubtree {
+                    everySegment.append(position)
+                }
+            }
+            var exact: [PathEdge] = []
+            for key in exactGroups.keys.sorted() {
+                let target = exactGroups[key]! + (foldedGroups[key.lowercased()] ?? []) + everySegment
+                exact.append(PathEdge(segment: key, node: intern(target.sorted(), queue: &queue)))
+            }
+            var folded: [PathEdge] = []
+            for key in foldedGroups.keys.sorted() {
+                let target = foldedGroups[key]! + everySegment
+                folded.append(PathEdge(segment: key, node: intern(target.sorted(), queue: &queue)))
+            }
+            let other = intern(everySegment.sorted(), queue: &queue)
+            nodes[Int(id)].exact = exact
+            nodes[Int(id)].folded = folded
+            nodes[Int(id)].other = other
+        }
+        return ids[start]!
+    }
+
+    private mutating func intern(_ state: [Position], queue: inout [[Position]]) -> UInt32 {
+        if let id = ids[state] { return id }
+        let id = UInt32(nodes.count)
+        ids[state] = id
+        let matched = state.filter { rules[$0.rule].segments.count == $0.index }.map { UInt32($0.rule) }
+        nodes.append(PathNode(exact: [], folded: [], other: id, protecting: protecting(matched: matched), matchedRules: matched))
+        queue.append(state)
+        return id
+    }
+
+    /// Blacklist entries protect when one of their rules matched; whitelist entries when none did.
+    private func protecting(matched: [UInt32]) -> EntrySet {
+        var matchedEntries = Set<Int>()
+        for rule in matched { matchedEntries.insert(rules[Int(rule)].entry) }
+        var set = EntrySet(count: modes.count)
+        for (entry, mode) in modes.enumerated() {
+            let hit = matchedEntries.contains(entry)
+            if (mode == .blacklist && hit) || (mode == .whitelist && !hit) { set.insert(entry) }
+        }
+        return set
+    }
+}
