@@ -50,11 +50,14 @@ struct Expected {
 
 /// Fails unless `actual` holds exactly the `expected` diagnostics, in reading order.
 /// The failure message shows every actual diagnostic rendered with its snippet.
-func XCTAssertDiagnostics(_ actual: [Diagnostic], _ expected: [Expected], file: StaticString = #filePath, line: UInt = #line) {
+func XCTAssertDiagnostics(
+    _ actual: [Diagnostic], _ expected: [Expected], _ context: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     var bag = DiagnosticBag()
     bag.append(contentsOf: actual)
     let sorted = bag.sorted
-    let rendered = "\n" + TextRenderer().render(sorted)
+    let rendered = " \(context)\n" + TextRenderer().render(sorted)
     guard sorted.count == expected.count else {
         XCTFail("expected \(expected.count) diagnostics, got \(sorted.count):\(rendered)", file: file, line: line)
         return
