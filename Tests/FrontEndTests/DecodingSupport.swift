@@ -62,7 +62,15 @@ func XCTAssertDiagnostics(
         XCTFail("expected \(expected.count) diagnostics, got \(sorted.count):\(rendered)", file: file, line: line)
         return
     }
-    let ordered = expected.sorted { ($0.span?.start ?? -1, $0.code.id) < ($1.span?.start ?? -1, $1.code.id) }
+    // The bag's reading order: path, offset, code, then the order given.
+    let ordered = expected.enumerated().sorted { lhs, rhs in
+        let a = lhs.element, b = rhs.element
+        let pathA = a.span?.file.path ?? "", pathB = b.span?.file.path ?? ""
+        if pathA != pathB { return pathA < pathB }
+        if (a.span?.start ?? -1) != (b.span?.start ?? -1) { return (a.span?.start ?? -1) < (b.span?.start ?? -1) }
+        if a.code.id != b.code.id { return a.code.id < b.code.id }
+        return lhs.offset < rhs.offset
+    }.map(\.element)
     for (diagnostic, want) in zip(sorted, ordered) {
         XCTAssertEqual(diagnostic.code.id, want.code.id, "code:\(rendered)", file: file, line: line)
         if let span = want.span {
