@@ -36,7 +36,9 @@ public final class SourceFile: Sendable, Hashable, CustomStringConvertible {
     public func location(of offset: Int) -> SourceLocation {
         let clamped = max(0, min(offset, bytes.count))
         let lineIndex = lineIndex(containing: clamped)
-        let start = lineStarts[lineIndex]
+        var start = lineStarts[lineIndex]
+        // A UTF-8 byte order mark is not a character of the first line.
+        if lineIndex == 0, clamped >= 3, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
         let prefix = String(decoding: bytes[start..<clamped], as: UTF8.self)
         return SourceLocation(offset: clamped, line: lineIndex + 1, column: prefix.count + 1)
     }
@@ -54,7 +56,8 @@ public final class SourceFile: Sendable, Hashable, CustomStringConvertible {
 
     /// The byte range of a line's text (0-based index), without its line break.
     public func lineRange(_ lineIndex: Int) -> Range<Int> {
-        let start = lineStarts[lineIndex]
+        var start = lineStarts[lineIndex]
+        if lineIndex == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
         var end = lineIndex + 1 < lineStarts.count ? lineStarts[lineIndex + 1] : bytes.count
         while end > start, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
             end -= 1

@@ -55,7 +55,7 @@ final class SourceFileTests: XCTestCase {
     }
 
     /// A byte order mark is not a character anyone sees: the first key is at column 1.
-    func testKnownBug_byteOrderMarkIsNotCountedAsAColumn() {
+    func testbyteOrderMarkIsNotCountedAsAColumn() {
         let source = MarkedSource("\u{FEFF}⟨version⟩: 1\nname: x\n")
         XCTAssertEqual(source.span.start, 3, "byte offsets stay exact")
         XCTAssertEqual(Where(source.span.startLocation), Where(offset: 3, line: 1, column: 1))

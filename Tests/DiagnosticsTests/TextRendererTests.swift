@@ -109,7 +109,7 @@ final class TextRendererTests: XCTestCase {
     }
 
     /// The BOM is invisible in a terminal, so it must not shift the header column or the underline.
-    func testKnownBug_byteOrderMarkDoesNotShiftTheUnderline() {
+    func testbyteOrderMarkDoesNotShiftTheUnderline() {
         let source = MarkedSource("\u{FEFF}⟨isuer⟩: x\n", path: "p.yaml")
         let rendered = renderer.render(Diagnostic(.error, .unknownKey, "unknown key", at: source.span))
         XCTAssertEqual(rendered, "p.yaml:1:1: error[GP203]: unknown key\n   1 | isuer: x\n     | ^^^^^\n")

@@ -35,12 +35,12 @@ final class RulePatternTests: XCTestCase {
     }
 
     /// A trailing dot leaves an empty last label: the error points at that dot.
-    func testKnownBug_trailingDotInDomainPointsAtTheDot() {
+    func testtrailingDotInDomainPointsAtTheDot() {
         assertRuleError("domain", "example.com⟨.⟩", .invalidDomainPattern, message: "empty label")
     }
 
     /// The error covers the whole character, never half of its UTF-8 bytes.
-    func testKnownBug_nonASCIIPathCharacterIsSpannedWhole() {
+    func testnonASCIIPathCharacterIsSpannedWhole() {
         assertRuleError("path", "/caf⟨é⟩", .invalidPathPattern, message: "ASCII")
     }
 

@@ -65,7 +65,7 @@ final class ValueSpanTests: XCTestCase {
     }
 
     /// JSON pasted in a `|` block keeps its own indentation: an offset on its second line maps there.
-    func testKnownBug_literalBlockOfIndentedJSONMapsTheSecondLine() throws {
+    func testliteralBlockOfIndentedJSONMapsTheSecondLine() throws {
         let source = MarkedSource("""
             jwks: |
               {

@@ -96,7 +96,7 @@ final class YAMLLocationTests: XCTestCase {
     }
 
     /// A block collection ends with its last value, not at the first token after it.
-    func testKnownBug_blockCollectionsEndAtTheirLastValue() {
+    func testblockCollectionsEndAtTheirLastValue() {
         let mapping = MarkedSource("a:\n  ⟨b: 1\n  c: 2⟩\n\n# comment\nd: 3\n")
         XCTAssertSpan(pairs(mapping)[0].value.span, mapping.span)
         let sequence = MarkedSource("a:\n  ⟨- x\n  - y⟩\nb: 1\n")

@@ -40,7 +40,8 @@ public enum DomainPattern: Sendable, Hashable, CustomStringConvertible {
             let byte: UInt8 = atEnd ? UInt8(ascii: ".") : body[index]
             if byte == UInt8(ascii: ".") {
                 if index == labelStart {
-                    return .failure(PatternError("the domain has an empty label", at: index..<min(index + 1, bytes.count),
+                    let dot = atEnd ? (index - 1)..<index : index..<(index + 1)
+                    return .failure(PatternError("the domain has an empty label", at: dot,
                                                  hint: "remove the extra `.`"))
                 }
                 if index - labelStart > 63 {

@@ -98,7 +98,9 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             case 0..<0x20, 0x7F:
                 return .failure(PatternError("a path must not contain control characters", at: at))
             case 0x80...:
-                return .failure(PatternError("a path must be ASCII", at: at,
+                var characterEnd = index + 1
+                while characterEnd < raw.count, raw[characterEnd] & 0xC0 == 0x80 { characterEnd += 1 }
+                return .failure(PatternError("a path must be ASCII", at: (offset + index)..<(offset + characterEnd),
                                              hint: "percent-encode the character's UTF-8 bytes, such as `%C3%A9` for `é`"))
             case UInt8(ascii: "%"):
                 guard index + 2 < raw.count, let high = hexValue(raw[index + 1]), let low = hexValue(raw[index + 2]) else {

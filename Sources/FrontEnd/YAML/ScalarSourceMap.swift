@@ -21,6 +21,9 @@ extension YAMLNode {
         guard target >= 0, target <= value.count else { return nil }
         var r = span.start
         let end = min(span.end, raw.count)
+        // Folding removes all leading whitespace of a continuation line; a block scalar
+        // removes only its own indentation, the rest is content.
+        var indentLimit = Int.max
         switch scalar.style {
         case .singleQuoted, .doubleQuoted:
             r += 1
@@ -28,6 +31,9 @@ extension YAMLNode {
             // Skip the block header (`|`, `>-`, `|2` …) and its line break.
             while r < end, raw[r] != UInt8(ascii: "\n"), raw[r] != UInt8(ascii: "\r") { r += 1 }
             while r < end, raw[r] == UInt8(ascii: "\n") || raw[r] == UInt8(ascii: "\r") { r += 1 }
+            var indent = 0
+            while r + indent < end, raw[r + indent] == UInt8(ascii: " ") { indent += 1 }
+            indentLimit = indent
         case .plain:
             break
         }
@@ -38,12 +44,12 @@ extension YAMLNode {
             if rawByte == valueByte {
                 r += 1
                 v += 1
-                if valueByte == UInt8(ascii: "\n") { r = skipIndentation(raw, from: r, end: end) }
+                if valueByte == UInt8(ascii: "\n") { r = skipIndentation(raw, from: r, end: end, limit: indentLimit) }
             } else if (rawByte == UInt8(ascii: "\n") || rawByte == UInt8(ascii: "\r")) && valueByte == UInt8(ascii: " ") {
                 // A folded line break.
                 r += 1
                 if rawByte == UInt8(ascii: "\r"), r < end, raw[r] == UInt8(ascii: "\n") { r += 1 }
-                r = skipIndentation(raw, from: r, end: end)
+                r = skipIndentation(raw, from: r, end: end, limit: indentLimit)
                 v += 1
             } else if Self.skippable.contains(rawByte) {
                 r += 1
@@ -54,9 +60,9 @@ extension YAMLNode {
         return r
     }
 
-    private func skipIndentation(_ raw: [UInt8], from start: Int, end: Int) -> Int {
+    private func skipIndentation(_ raw: [UInt8], from start: Int, end: Int, limit: Int) -> Int {
         var r = start
-        while r < end, raw[r] == UInt8(ascii: " ") || raw[r] == UInt8(ascii: "\t") { r += 1 }
+        while r < end, r - start < limit, raw[r] == UInt8(ascii: " ") || raw[r] == UInt8(ascii: "\t") { r += 1 }
         return r
     }
 

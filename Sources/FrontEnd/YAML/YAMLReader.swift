@@ -47,8 +47,8 @@ private func hex(_ byte: UInt8) -> String {
 /// Turns libyaml events into `YAMLNode` trees.
 private struct TreeBuilder {
     enum Frame {
-        case mapping(start: Int, tag: String?, pairs: [YAMLPair], pendingKey: YAMLNode?)
-        case sequence(start: Int, tag: String?, items: [YAMLNode])
+        case mapping(start: Int, tag: String?, block: Bool, pairs: [YAMLPair], pendingKey: YAMLNode?)
+        case sequence(start: Int, tag: String?, block: Bool, items: [YAMLNode])
     }
 
     let file: SourceFile
@@ -186,14 +186,16 @@ private struct TreeBuilder {
             if enterCollection(at: eventSpan) {
                 checkAnchor(data.anchor, at: eventSpan)
                 let tag = checkTag(data.tag, at: eventSpan) ?? nil
-                stack.append(.sequence(start: offset(event.start_mark), tag: tag, items: []))
+                let block = data.style != YAML_FLOW_SEQUENCE_STYLE
+                stack.append(.sequence(start: offset(event.start_mark), tag: tag, block: block, items: []))
             }
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             if enterCollection(at: eventSpan) {
                 checkAnchor(data.anchor, at: eventSpan)
                 let tag = checkTag(data.tag, at: eventSpan) ?? nil
-                stack.append(.mapping(start: offset(event.start_mark), tag: tag, pairs: [], pendingKey: nil))
+                let block = data.style != YAML_FLOW_MAPPING_STYLE
+                stack.append(.mapping(start: offset(event.start_mark), tag: tag, block: block, pairs: [], pendingKey: nil))
             }
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             if skipDepth > 0 {
@@ -202,12 +204,16 @@ private struct TreeBuilder {
                 return
             }
             guard let frame = stack.popLast() else { return }
+            // A flow collection ends at its bracket; a block collection at its last value
+            // (libyaml's block end mark sits at the next token, past blank lines and comments).
             let end = offset(event.end_mark)
             switch frame {
-            case .sequence(let start, let tag, let items):
-                add(YAMLNode(kind: .sequence(items), span: SourceSpan(file: file, start: start, end: end), tag: tag))
-            case .mapping(let start, let tag, let pairs, _):
-                add(YAMLNode(kind: .mapping(pairs), span: SourceSpan(file: file, start: start, end: end), tag: tag))
+            case .sequence(let start, let tag, let block, let items):
+                let last = block ? (items.last?.span.end ?? start) : end
+                add(YAMLNode(kind: .sequence(items), span: SourceSpan(file: file, start: start, end: last), tag: tag))
+            case .mapping(let start, let tag, let block, let pairs, _):
+                let last = block ? (pairs.last?.value.span.end ?? start) : end
+                add(YAMLNode(kind: .mapping(pairs), span: SourceSpan(file: file, start: start, end: last), tag: tag))
             }
         default:
             break
@@ -263,15 +269,15 @@ private struct TreeBuilder {
             return
         }
         switch frame {
-        case .sequence(let start, let tag, var items):
+        case .sequence(let start, let tag, let block, var items):
             items.append(node)
-            frame = .sequence(start: start, tag: tag, items: items)
-        case .mapping(let start, let tag, var pairs, let pendingKey):
+            frame = .sequence(start: start, tag: tag, block: block, items: items)
+        case .mapping(let start, let tag, let block, var pairs, let pendingKey):
             if let key = pendingKey {
                 addPair(YAMLPair(key: key, value: node), to: &pairs)
-                frame = .mapping(start: start, tag: tag, pairs: pairs, pendingKey: nil)
+                frame = .mapping(start: start, tag: tag, block: block, pairs: pairs, pendingKey: nil)
             } else {
-                frame = .mapping(start: start, tag: tag, pairs: pairs, pendingKey: node)
+                frame = .mapping(start: start, tag: tag, block: block, pairs: pairs, pendingKey: node)
             }
         }
         stack.append(frame)
