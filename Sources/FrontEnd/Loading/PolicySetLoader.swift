@@ -100,6 +100,15 @@ public struct PolicySetLoader: Sendable {
 
     /// Every `*.yaml` / `*.yml` below `directory`, skipping hidden entries and test files.
     static func policyFiles(under directory: String) -> [String] {
+        var visited: Set<String> = []
+        return policyFiles(under: directory, visited: &visited)
+    }
+
+    /// `visited` holds the real paths of directories already walked, so a symbolic link
+    /// that points back up the tree cannot make the walk loop.
+    static func policyFiles(under directory: String, visited: inout Set<String>) -> [String] {
+        let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard visited.insert(real).inserted else { return [] }
         var result: [String] = []
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         for name in names.sorted() where !name.hasPrefix(".") {
@@ -107,7 +116,7 @@ public struct PolicySetLoader: Sendable {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                result.append(contentsOf: policyFiles(under: path))
+                result.append(contentsOf: policyFiles(under: path, visited: &visited))
             } else if isPolicyFileName(name) {
                 result.append(path)
             }

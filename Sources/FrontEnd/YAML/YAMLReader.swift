@@ -165,7 +165,7 @@ private struct TreeBuilder {
             guard skipDepth == 0 else { return }
             let data = event.data.scalar
             checkAnchor(data.anchor, at: eventSpan)
-            let tag = checkTag(data.tag, at: eventSpan)
+            let tag = checkTag(data.tag, at: eventSpan, kind: .scalar)
             let value = String(decoding: UnsafeBufferPointer(start: data.value, count: Int(data.length)), as: UTF8.self)
             let style: YAMLScalar.Style = switch data.style {
             case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
@@ -185,7 +185,7 @@ private struct TreeBuilder {
             let data = event.data.sequence_start
             if enterCollection(at: eventSpan) {
                 checkAnchor(data.anchor, at: eventSpan)
-                let tag = checkTag(data.tag, at: eventSpan) ?? nil
+                let tag = checkTag(data.tag, at: eventSpan, kind: .sequence) ?? nil
                 let block = data.style != YAML_FLOW_SEQUENCE_STYLE
                 stack.append(.sequence(start: offset(event.start_mark), tag: tag, block: block, items: []))
             }
@@ -193,7 +193,7 @@ private struct TreeBuilder {
             let data = event.data.mapping_start
             if enterCollection(at: eventSpan) {
                 checkAnchor(data.anchor, at: eventSpan)
-                let tag = checkTag(data.tag, at: eventSpan) ?? nil
+                let tag = checkTag(data.tag, at: eventSpan, kind: .mapping) ?? nil
                 let block = data.style != YAML_FLOW_MAPPING_STYLE
                 stack.append(.mapping(start: offset(event.start_mark), tag: tag, block: block, pairs: [], pendingKey: nil))
             }
@@ -247,14 +247,26 @@ private struct TreeBuilder {
     }
 
     /// The core-schema tag's short name; `.some(nil)` when the tag was rejected.
-    mutating func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at span: SourceSpan) -> String?? {
+    enum TaggedKind { case scalar, sequence, mapping }
+
+    mutating func checkTag(_ tag: UnsafeMutablePointer<yaml_char_t>?, at span: SourceSpan, kind: TaggedKind) -> String?? {
         guard let tag else { return .none }
         let text = String(cString: tag)
         if text == "!" { return .none }
         let prefix = "tag:yaml.org,2002:"
         if text.hasPrefix(prefix) {
             let name = String(text.dropFirst(prefix.count))
-            if ["str", "int", "bool", "null", "float", "map", "seq"].contains(name) { return .some(name) }
+            let fits = switch kind {
+            case .scalar: ["str", "int", "bool", "null", "float"].contains(name)
+            case .sequence: name == "seq"
+            case .mapping: name == "map"
+            }
+            if fits { return .some(name) }
+            if ["str", "int", "bool", "null", "float", "map", "seq"].contains(name) {
+                error(.unsupportedTag, "the YAML tag `!!\(name)` does not fit this \(kind == .scalar ? "scalar" : kind == .sequence ? "list" : "mapping")", at: span,
+                      hint: "remove the tag; values are typed by their place in the policy")
+                return .some(nil)
+            }
         }
         let shown = text.hasPrefix(prefix) ? "!!" + text.dropFirst(prefix.count) : text
         error(.unsupportedTag, "the YAML tag `\(shown)` is not part of the core schema", at: span,
