@@ -113,3 +113,24 @@ public enum OKPCurve: String, Sendable, Hashable, CaseIterable {
     /// The signature length in bytes.
     public var signatureLength: Int { publicKeyLength * 2 }
 }
+
+extension JWSAlgorithm {
+    /// A dense index for per-algorithm tables (0 ..< allCases.count).
+    var ordinal: Int {
+        switch self {
+        case .HS256: return 0
+        case .HS384: return 1
+        case .HS512: return 2
+        case .RS256: return 3
+        case .RS384: return 4
+        case .RS512: return 5
+        case .PS256: return 6
+        case .PS384: return 7
+        case .PS512: return 8
+        case .ES256: return 9
+        case .ES384: return 10
+        case .ES512: return 11
+        case .EdDSA: return 12
+        }
+    }
+}
