@@ -1,0 +1,27 @@
+import Benchmarks
+import JOSE
+import XCTest
+
+/// Runs the benchmark with a tiny iteration count; asserts correctness only, never time.
+final class BenchmarkSmokeTests: XCTestCase {
+    func testEveryBenchmarkRowVerifies() {
+        let rows = JOSEBenchmark.run(iterations: 3)
+        XCTAssertEqual(rows.count, 8)
+        for row in rows {
+            XCTAssertTrue(row.verified, "\(row.name) did not verify")
+        }
+        if ProcessInfo.processInfo.environment["JOSE_BENCH_PRINT"] != nil {
+            print(JOSEBenchmark.format(rows))
+        }
+    }
+
+    /// Set JOSE_BENCH_ITERATIONS to time a release build: `swift test -c release --filter timedRun`.
+    func testTimedRunWhenRequested() throws {
+        guard let text = ProcessInfo.processInfo.environment["JOSE_BENCH_ITERATIONS"], let iterations = Int(text) else {
+            throw XCTSkip("set JOSE_BENCH_ITERATIONS to run the timed benchmark")
+        }
+        let rows = JOSEBenchmark.run(iterations: iterations)
+        print(JOSEBenchmark.format(rows))
+        XCTAssertTrue(rows.allSatisfy(\.verified))
+    }
+}
