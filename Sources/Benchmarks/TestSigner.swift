@@ -133,3 +133,13 @@ public final class TestSigner: @unchecked Sendable {
         return out
     }
 }
+
+extension TestSigner {
+    /// HMAC over `input` with an arbitrary secret, for key-confusion tests.
+    public func signature(over input: [UInt8], secret: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 64)
+        var length: UInt32 = 0
+        _ = HMAC(Self.digest(algorithm), secret, Int32(secret.count), input, input.count, &out, &length)
+        return Array(out.prefix(Int(length)))
+    }
+}
