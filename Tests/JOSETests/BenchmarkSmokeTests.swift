@@ -25,3 +25,16 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy(\.verified))
     }
 }
+
+/// Hooks for external tools: `JOSE_LOOP_CASE=HS256 JOSE_LOOP_N=1000` runs only the verify
+/// loop, so `valgrind` heap totals at N and 2N give the per-verify allocation count.
+final class VerifyLoopHook: XCTestCase {
+    func testVerifyLoopWhenRequested() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let name = environment["JOSE_LOOP_CASE"], let count = environment["JOSE_LOOP_N"].flatMap(Int.init) else {
+            throw XCTSkip("set JOSE_LOOP_CASE and JOSE_LOOP_N")
+        }
+        let loop = try XCTUnwrap(VerifyLoop(name: name))
+        XCTAssertTrue(loop.run(iterations: count))
+    }
+}

@@ -45,10 +45,8 @@ public struct Base64URLError: Error, Sendable, Hashable {
 public enum Base64URL {
     /// Decodes strict base64url text.
     public static func decode(_ text: some Collection<UInt8>) -> Result<[UInt8], Base64URLError> {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count * 3 / 4)
-        if let error = decode(text, appendingTo: &out) { return .failure(error) }
-        return .success(out)
+        if let result = text.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return result }
+        return Array(text).withUnsafeBufferPointer { decode(buffer: $0) }
     }
 
     /// Decodes strict base64url text.
@@ -56,42 +54,75 @@ public enum Base64URL {
         decode(text.utf8)
     }
 
-    /// Decodes `text`, appending the bytes to `out`; returns the first problem, if any.
-    /// On failure `out` may hold a partial result.
-    static func decode(_ text: some Collection<UInt8>, appendingTo out: inout [UInt8]) -> Base64URLError? {
+    static func decode(buffer: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], Base64URLError> {
+        var failure: Base64URLError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: decodedLength(buffer.count)) { out, count in
+            switch decode(buffer, into: out.baseAddress!) {
+            case .success(let written): count = written
+            case .failure(let error): failure = error; count = 0
+            }
+        }
+        if let failure { return .failure(failure) }
+        return .success(bytes)
+    }
+
+    /// The decoded length of `count` characters (an upper bound for invalid lengths).
+    static func decodedLength(_ count: Int) -> Int {
+        count / 4 * 3 + (count % 4 == 3 ? 2 : count % 4 == 2 ? 1 : 0) + 1
+    }
+
+    /// The 6-bit value of an alphabet byte, or 255.
+    @inline(__always)
+    static func sextet(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte &- UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte &- UInt8(ascii: "a") &+ 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte &- UInt8(ascii: "0") &+ 52
+        case UInt8(ascii: "-"): return 62
+        case UInt8(ascii: "_"): return 63
+        default: return 255
+        }
+    }
+
+    /// Decodes `text` into `out`, which must have room for ``decodedLength(_:)`` bytes;
+    /// returns the number of bytes written or the first problem.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Result<Int, Base64URLError> {
         var accumulator: UInt32 = 0
         var pending = 0
-        var offset = 0
-        for byte in text {
-            let value = Base64URLTable.decoding[Int(byte)]
-            if value >= 64 {
-                return Base64URLError(kind: Base64URLTable.kind(of: byte), offset: offset)
+        var written = 0
+        for offset in 0..<text.count {
+            let byte = text[offset]
+            let value = sextet(byte)
+            if value == 255 {
+                return .failure(Base64URLError(kind: Base64URLTable.kind(of: byte), offset: offset))
             }
             accumulator = accumulator << 6 | UInt32(value)
             pending += 1
             if pending == 4 {
-                out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                out.append(UInt8(truncatingIfNeeded: accumulator))
+                out[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                out[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                out[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                written += 3
                 accumulator = 0
                 pending = 0
             }
-            offset += 1
         }
         switch pending {
         case 0:
-            return nil
+            break
         case 1:
-            return Base64URLError(kind: .impossibleLength, offset: offset)
+            return .failure(Base64URLError(kind: .impossibleLength, offset: text.count))
         case 2:
-            if accumulator & 0x0F != 0 { return Base64URLError(kind: .nonCanonical, offset: offset - 1) }
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            if accumulator & 0x0F != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: text.count - 1)) }
+            out[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
+            written += 1
         default:
-            if accumulator & 0x03 != 0 { return Base64URLError(kind: .nonCanonical, offset: offset - 1) }
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            if accumulator & 0x03 != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: text.count - 1)) }
+            out[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
+            out[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+            written += 2
         }
-        return nil
+        return .success(written)
     }
 
     /// Encodes bytes as unpadded base64url.
@@ -125,13 +156,6 @@ public enum Base64URL {
 
 enum Base64URLTable {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    /// 0...63 for alphabet bytes, 255 otherwise.
-    static let decoding: [UInt8] = {
-        var table = [UInt8](repeating: 255, count: 256)
-        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
-        return table
-    }()
 
     static func kind(of byte: UInt8) -> Base64URLError.Kind {
         switch byte {

@@ -83,20 +83,39 @@ public struct JWSToken: Sendable {
         if dots == 4 { return .failure(VerificationFailure.malformed(.jwe)) }
         if dots != 2 { return .failure(VerificationFailure.malformed(.segmentCount(dots + 1))) }
 
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(bytes.count * 3 / 4 + 3)
-        if let error = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[0..<firstDot]), appendingTo: &decoded) {
-            return .failure(VerificationFailure.malformed(.base64url(VerificationFailure.Segment.header, error)))
+        // All three segments decode into one allocation, back to back.
+        let headerText = UnsafeBufferPointer(rebasing: bytes[0..<firstDot])
+        let payloadText = UnsafeBufferPointer(rebasing: bytes[(firstDot + 1)..<secondDot])
+        let signatureText = UnsafeBufferPointer(rebasing: bytes[(secondDot + 1)...])
+        let capacity = Base64URL.decodedLength(headerText.count) + Base64URL.decodedLength(payloadText.count)
+            + Base64URL.decodedLength(signatureText.count)
+        var failure: VerificationFailure?
+        var headerRange = 0..<0
+        var payloadRange = 0..<0
+        var signatureRange = 0..<0
+        let decoded = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            count = 0
+            let base = out.baseAddress!
+            func decodeSegment(_ segment: VerificationFailure.Segment, _ text: UnsafeBufferPointer<UInt8>, _ range: inout Range<Int>) -> Bool {
+                switch Base64URL.decode(text, into: base + count) {
+                case .failure(let error):
+                    failure = .malformed(.base64url(segment, error))
+                    return false
+                case .success(let written):
+                    range = count..<(count + written)
+                    count += written
+                    return true
+                }
+            }
+            guard decodeSegment(.header, headerText, &headerRange),
+                  decodeSegment(.payload, payloadText, &payloadRange),
+                  decodeSegment(.signature, signatureText, &signatureRange)
+            else {
+                count = 0
+                return
+            }
         }
-        let headerRange = 0..<decoded.count
-        if let error = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[(firstDot + 1)..<secondDot]), appendingTo: &decoded) {
-            return .failure(VerificationFailure.malformed(.base64url(VerificationFailure.Segment.payload, error)))
-        }
-        let payloadRange = headerRange.upperBound..<decoded.count
-        if let error = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[(secondDot + 1)...]), appendingTo: &decoded) {
-            return .failure(VerificationFailure.malformed(.base64url(VerificationFailure.Segment.signature, error)))
-        }
-        let signatureRange = payloadRange.upperBound..<decoded.count
+        if let failure { return .failure(failure) }
 
         let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, JSONValue), VerificationFailure> in
             let header: JSONValue
