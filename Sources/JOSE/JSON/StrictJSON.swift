@@ -22,16 +22,30 @@ public enum StrictJSON {
 
 /// The recursive-descent parser behind ``StrictJSON``.
 struct JSONParser {
-    let bytes: UnsafeBufferPointer<UInt8>
+    var bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
     var depth = 0
     /// Scratch space for strings that contain escapes.
     var scratch: [UInt8] = []
+    /// Members and elements of the containers being parsed, as stacks: each finished
+    /// container is copied out once at its exact size, so parsing never grows arrays.
+    var memberStack: [JSONMember] = []
+    var elementStack: [JSONValue] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+    }
+
+    /// Parses another document with the same scratch storage (used for a token's header and payload).
+    mutating func parseDocument(_ next: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        bytes = next
+        position = 0
+        depth = 0
+        memberStack.removeAll(keepingCapacity: true)
+        elementStack.removeAll(keepingCapacity: true)
+        return try parseDocument()
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -99,13 +113,13 @@ struct JSONParser {
         let start = position
         try enter()
         position += 1
-        var members: [JSONMember] = []
+        let base = memberStack.count
         var seen: Set<String>? = nil
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(members, span: start..<position)
+            return .object([], span: start..<position)
         }
         while true {
             skipWhitespace()
@@ -114,14 +128,14 @@ struct JSONParser {
             let nameStart = position
             let name = try parseString()
             let nameSpan = nameStart..<position
-            try checkUnique(name, in: members, seen: &seen, at: nameStart)
+            try checkUnique(name, in: memberStack[base...], seen: &seen, at: nameStart)
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[position] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(bytes[position])) }
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            members.append(JSONMember(name: name, nameSpan: nameSpan, value: value))
+            memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value))
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[position] {
@@ -130,6 +144,8 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
+                let members = Array(memberStack[base...])
+                memberStack.removeSubrange(base...)
                 return .object(members, span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))
@@ -139,7 +155,7 @@ struct JSONParser {
 
     /// Duplicate names are rejected. Objects in tokens are small, so a linear scan is
     /// used until an object grows past 16 members; larger ones switch to a hash set.
-    func checkUnique(_ name: String, in members: [JSONMember], seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
+    func checkUnique(_ name: String, in members: ArraySlice<JSONMember>, seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
         if seen == nil, members.count >= 16 {
             var set = Set<String>(minimumCapacity: 64)
             for member in members { set.insert(member.name) }
@@ -158,16 +174,17 @@ struct JSONParser {
         let start = position
         try enter()
         position += 1
-        var elements: [JSONValue] = []
+        let base = elementStack.count
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .array(elements, span: start..<position)
+            return .array([], span: start..<position)
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            let element = try parseValue()
+            elementStack.append(element)
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[position] {
@@ -176,6 +193,8 @@ struct JSONParser {
             case UInt8(ascii: "]"):
                 position += 1
                 depth -= 1
+                let elements = Array(elementStack[base...])
+                elementStack.removeSubrange(base...)
                 return .array(elements, span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))

@@ -120,16 +120,18 @@ public struct JWSToken: Sendable {
         let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, JSONValue), VerificationFailure> in
             let header: JSONValue
             let payload: JSONValue
+            var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
+            parser.memberStack.reserveCapacity(16)
             do throws(JSONParseError) {
-                header = try StrictJSON.parse(UnsafeBufferPointer(rebasing: buffer[headerRange]), limits: jsonLimits)
+                header = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[headerRange]))
             } catch {
-                return .failure(VerificationFailure.malformed(.json(VerificationFailure.Segment.header, error)))
+                return .failure(.malformed(.json(.header, error)))
             }
-            guard header.members != nil else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.header))) }
+            guard header.members != nil else { return .failure(.malformed(.notAnObject(.header))) }
             do throws(JSONParseError) {
-                payload = try StrictJSON.parse(UnsafeBufferPointer(rebasing: buffer[payloadRange]), limits: jsonLimits)
+                payload = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
             } catch {
-                return .failure(VerificationFailure.malformed(.json(VerificationFailure.Segment.payload, error)))
+                return .failure(.malformed(.json(.payload, error)))
             }
             guard payload.members != nil else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
             return .success((header, payload))
