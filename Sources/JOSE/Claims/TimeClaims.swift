@@ -1,0 +1,48 @@
+/// The NumericDate claims `exp`, `nbf`, `iat` (RFC 7519 §4.1.4-6) and the lifetime bound.
+///
+/// With skew s: expired when now ≥ exp + s; not yet valid when now < nbf − s; issued in
+/// the future when iat > now + s; lifetime exceeded when exp − iat > maxLifetime.
+enum TimeClaims {
+    /// A NumericDate member: absent, a finite number, or malformed (strings, `1e400`, ...).
+    static func numericDate(_ name: String, in payload: JSONValue) -> Result<Double?, VerificationFailure> {
+        guard let value = payload[member: name] else { return .success(nil) }
+        guard case .number(let number, _) = value, let seconds = number.double else {
+            return .failure(.malformed(.claimNotNumber(name)))
+        }
+        return .success(seconds)
+    }
+
+    static func check(_ payload: JSONValue, policy: TokenPolicy, now: Double) -> VerificationFailure? {
+        let skew = policy.clockSkew
+        let exp: Double?
+        switch numericDate("exp", in: payload) {
+        case .failure(let failure): return failure
+        case .success(let value): exp = value
+        }
+        if let exp {
+            if now >= exp + skew { return VerificationFailure(.expired(exp: exp, now: now, skew: skew)) }
+        } else if policy.requireExpiration {
+            return .malformed(.missingExpiration)
+        }
+
+        switch numericDate("nbf", in: payload) {
+        case .failure(let failure): return failure
+        case .success(let nbf):
+            if let nbf, now < nbf - skew { return VerificationFailure(.notYetValid(nbf: nbf, now: now, skew: skew)) }
+        }
+
+        let iat: Double?
+        switch numericDate("iat", in: payload) {
+        case .failure(let failure): return failure
+        case .success(let value): iat = value
+        }
+        if let iat, iat > now + skew { return VerificationFailure(.issuedInFuture(iat: iat, now: now, skew: skew)) }
+
+        if let limit = policy.maxLifetime {
+            guard let iat else { return .malformed(.missingIssuedAt) }
+            guard let exp else { return VerificationFailure(.lifetimeExceeded(lifetime: nil, limit: limit)) }
+            if exp - iat > limit { return VerificationFailure(.lifetimeExceeded(lifetime: exp - iat, limit: limit)) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,112 @@
+/// A JSON value from ``StrictJSON``, carrying the byte range it occupied in the parsed text.
+///
+/// Objects keep their members in source order as a flat array (no dictionary is built);
+/// the parser has already rejected duplicate member names, so a lookup finds at most one.
+public enum JSONValue: Sendable, Hashable {
+    case null(span: Range<Int>)
+    case bool(Bool, span: Range<Int>)
+    case number(JSONNumber, span: Range<Int>)
+    case string(String, span: Range<Int>)
+    case array([JSONValue], span: Range<Int>)
+    case object([JSONMember], span: Range<Int>)
+
+    /// Byte offsets of the value in the parsed text (strings include their quotes).
+    public var span: Range<Int> {
+        switch self {
+        case .null(let span), .bool(_, let span), .number(_, let span),
+             .string(_, let span), .array(_, let span), .object(_, let span):
+            return span
+        }
+    }
+
+    /// The member named `name` when this is an object.
+    public subscript(member name: String) -> JSONValue? {
+        guard case .object(let members, _) = self else { return nil }
+        for member in members where member.name == name { return member.value }
+        return nil
+    }
+
+    /// The object member (name, spans and value) named `name`.
+    public func member(_ name: String) -> JSONMember? {
+        guard case .object(let members, _) = self else { return nil }
+        for member in members where member.name == name { return member }
+        return nil
+    }
+
+    /// The members of an object, in source order.
+    public var members: [JSONMember]? {
+        if case .object(let members, _) = self { return members }
+        return nil
+    }
+
+    /// The elements of an array.
+    public var elements: [JSONValue]? {
+        if case .array(let elements, _) = self { return elements }
+        return nil
+    }
+
+    /// The text of a string value.
+    public var stringValue: String? {
+        if case .string(let text, _) = self { return text }
+        return nil
+    }
+
+    /// The number, when this is a number.
+    public var numberValue: JSONNumber? {
+        if case .number(let number, _) = self { return number }
+        return nil
+    }
+
+    /// The boolean, when this is `true` or `false`.
+    public var boolValue: Bool? {
+        if case .bool(let value, _) = self { return value }
+        return nil
+    }
+
+    /// A short name of the value's type for messages: `string`, `number`, `object`...
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// One member of a JSON object.
+public struct JSONMember: Sendable, Hashable {
+    /// The decoded member name.
+    public let name: String
+    /// Byte offsets of the name in the parsed text, including its quotes.
+    public let nameSpan: Range<Int>
+    /// The member's value.
+    public let value: JSONValue
+
+    /// Creates a member.
+    public init(name: String, nameSpan: Range<Int>, value: JSONValue) {
+        self.name = name
+        self.nameSpan = nameSpan
+        self.value = value
+    }
+}
+
+/// A JSON number: its exact source text and, when finite, its nearest `Double`.
+public struct JSONNumber: Sendable, Hashable {
+    /// The number exactly as written.
+    public let text: String
+    /// The correctly rounded value; `nil` when it is not finite (for example `1e400`).
+    public let double: Double?
+
+    /// Creates a number from its source text.
+    public init(text: String) {
+        self.text = text
+        if let value = Double(text), value.isFinite {
+            self.double = value
+        } else {
+            self.double = nil
+        }
+    }
+}

@@ -1,0 +1,240 @@
+/// A strict JSON parser (RFC 8259) for untrusted JOSE headers, claim sets and key sets.
+///
+/// UTF-8 only, no byte order mark, duplicate member names rejected, nesting and size
+/// bounded, numbers kept with their exact source text. Every value records its byte span.
+public enum StrictJSON {
+    /// Parses one JSON value that must fill the whole input (surrounding whitespace allowed).
+    public static func parse(_ bytes: [UInt8], limits: JSONLimits = .default) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
+            try parse(buffer, limits: limits)
+        }
+    }
+
+    /// Parses one JSON value from raw memory; spans are offsets from `buffer`'s start.
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONLimits = .default) throws(JSONParseError) -> JSONValue {
+        if buffer.count > limits.maxBytes {
+            throw JSONParseError(offset: 0, kind: .tooLarge(limit: limits.maxBytes))
+        }
+        var parser = JSONParser(bytes: buffer, maxDepth: limits.maxDepth)
+        return try parser.parseDocument()
+    }
+}
+
+/// The recursive-descent parser behind ``StrictJSON``.
+struct JSONParser {
+    var bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var position = 0
+    var depth = 0
+    /// Scratch space for strings that contain escapes.
+    var scratch: [UInt8] = []
+    /// Members and elements of the containers being parsed, as stacks: each finished
+    /// container is copied out once at its exact size, so parsing never grows arrays.
+    var memberStack: [JSONMember] = []
+    var elementStack: [JSONValue] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses another document with the same scratch storage (used for a token's header and payload).
+    mutating func parseDocument(_ next: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        bytes = next
+        position = 0
+        depth = 0
+        memberStack.removeAll(keepingCapacity: true)
+        elementStack.removeAll(keepingCapacity: true)
+        return try parseDocument()
+    }
+
+    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        if position != bytes.count { throw JSONParseError(offset: position, kind: .trailingContent) }
+        return value
+    }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    func fail(_ kind: JSONParseError.Kind, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? position, kind: kind)
+    }
+
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        guard position < bytes.count else { throw fail(.unexpectedEnd) }
+        let start = position
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""):
+            let text = try parseString()
+            return .string(text, span: start..<position)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true, span: start..<position)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false, span: start..<position)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null(span: start..<position)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try parseNumber()
+        case let byte:
+            throw fail(byte >= 0x80 ? .invalidUTF8 : .unexpectedByte(byte))
+        }
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        let pointer = literal.utf8Start
+        for index in 0..<count {
+            guard position < bytes.count else { throw fail(.unexpectedEnd) }
+            if bytes[position] != pointer[index] { throw fail(.unexpectedByte(bytes[position])) }
+            position += 1
+        }
+    }
+
+    mutating func enter() throws(JSONParseError) {
+        depth += 1
+        if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth)) }
+    }
+
+    mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        let start = position
+        try enter()
+        position += 1
+        let base = memberStack.count
+        var seen: Set<String>? = nil
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return .object([], span: start..<position)
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count else { throw fail(.unexpectedEnd) }
+            guard bytes[position] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(bytes[position])) }
+            let nameStart = position
+            let name = try parseString()
+            let nameSpan = nameStart..<position
+            try checkUnique(name, in: memberStack[base...], seen: &seen, at: nameStart)
+            skipWhitespace()
+            guard position < bytes.count else { throw fail(.unexpectedEnd) }
+            guard bytes[position] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(bytes[position])) }
+            position += 1
+            skipWhitespace()
+            let value = try parseValue()
+            memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value))
+            skipWhitespace()
+            guard position < bytes.count else { throw fail(.unexpectedEnd) }
+            switch bytes[position] {
+            case UInt8(ascii: ","):
+                position += 1
+            case UInt8(ascii: "}"):
+                position += 1
+                depth -= 1
+                let members = Array(memberStack[base...])
+                memberStack.removeSubrange(base...)
+                return .object(members, span: start..<position)
+            case let byte:
+                throw fail(.unexpectedByte(byte))
+            }
+        }
+    }
+
+    /// Duplicate names are rejected. Objects in tokens are small, so a linear scan is
+    /// used until an object grows past 16 members; larger ones switch to a hash set.
+    func checkUnique(_ name: String, in members: ArraySlice<JSONMember>, seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
+        if seen == nil, members.count >= 16 {
+            var set = Set<String>(minimumCapacity: 64)
+            for member in members { set.insert(member.name) }
+            seen = set
+        }
+        if seen != nil {
+            if !seen!.insert(name).inserted { throw fail(.duplicateMember(name), at: offset) }
+            return
+        }
+        for member in members where member.name == name {
+            throw fail(.duplicateMember(name), at: offset)
+        }
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        let start = position
+        try enter()
+        position += 1
+        let base = elementStack.count
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return .array([], span: start..<position)
+        }
+        while true {
+            skipWhitespace()
+            let element = try parseValue()
+            elementStack.append(element)
+            skipWhitespace()
+            guard position < bytes.count else { throw fail(.unexpectedEnd) }
+            switch bytes[position] {
+            case UInt8(ascii: ","):
+                position += 1
+            case UInt8(ascii: "]"):
+                position += 1
+                depth -= 1
+                let elements = Array(elementStack[base...])
+                elementStack.removeSubrange(base...)
+                return .array(elements, span: start..<position)
+            case let byte:
+                throw fail(.unexpectedByte(byte))
+            }
+        }
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = position
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < bytes.count else { throw fail(.unexpectedEnd) }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+            if position < bytes.count, isDigit(bytes[position]) { throw fail(.invalidNumber, at: start) }
+        } else if isDigit(bytes[position]) {
+            skipDigits()
+        } else {
+            throw fail(.invalidNumber, at: start)
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard position < bytes.count, isDigit(bytes[position]) else { throw fail(.invalidNumber, at: start) }
+            skipDigits()
+        }
+        if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard position < bytes.count, isDigit(bytes[position]) else { throw fail(.invalidNumber, at: start) }
+            skipDigits()
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        return .number(JSONNumber(text: text), span: start..<position)
+    }
+
+    func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    mutating func skipDigits() {
+        while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+    }
+}

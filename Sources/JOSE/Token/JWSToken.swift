@@ -1,0 +1,193 @@
+/// The protected header of a JWS, as far as this verifier reads it.
+public struct JWSHeader: Sendable {
+    /// The algorithm, when it is one this module supports.
+    public let alg: JWSAlgorithm?
+    /// The `alg` text exactly as sent.
+    public let algName: String
+    /// The key id, if any.
+    public let kid: String?
+    /// The media type, if any.
+    public let typ: String?
+    /// The whole header object (spans are offsets in the decoded header).
+    public let json: JSONValue
+}
+
+/// A compact JWS split, decoded and parsed, but not yet trusted.
+///
+/// Produced by ``parse(_:maxBytes:)``, which runs the structural stages in order:
+/// size → segments and base64url → header JSON → payload JSON → `alg` → `crit`/`b64`.
+public struct JWSToken: Sendable {
+    /// The protected header.
+    public let header: JWSHeader
+    /// The claims (spans are offsets in the decoded payload).
+    public let payload: JSONValue
+    /// The unverified `iss`, when it is a string.
+    public let issuer: String?
+
+    /// The compact serialization as received.
+    public let compact: String
+    /// Length of `header.payload` in `compact`.
+    let signingInputLength: Int
+    /// The three decoded segments back to back, in one allocation.
+    let decoded: [UInt8]
+    let signatureRange: Range<Int>
+
+    /// JSON bounds for headers and claim sets.
+    public static let jsonLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)
+
+    /// The decoded signature bytes.
+    public var signature: [UInt8] { Array(decoded[signatureRange]) }
+
+    /// The JWS signing input, `BASE64URL(header) '.' BASE64URL(payload)`.
+    public var signingInput: [UInt8] { Array(compact.utf8.prefix(signingInputLength)) }
+
+    /// The claim at `path` (object member names from the top), if present.
+    public func claim(_ path: [String]) -> JSONValue? {
+        var current = payload
+        for name in path {
+            guard let next = current[member: name] else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// The top-level claim `name`, if present.
+    public func claim(_ name: String) -> JSONValue? { payload[member: name] }
+
+    /// Splits, decodes and parses a compact JWS without verifying anything cryptographic.
+    public static func parse(_ token: String, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+        let size = token.utf8.count
+        if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
+        if let result = token.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, source: token) }) {
+            return result
+        }
+        var copy = token
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { parse(bytes: $0, source: copy) }!
+    }
+
+    /// Parses a compact JWS given as UTF-8 bytes.
+    public static func parse(utf8 bytes: [UInt8], maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+        if bytes.count > maxBytes { return .failure(VerificationFailure(.tooLarge(size: bytes.count, limit: maxBytes))) }
+        return bytes.withUnsafeBufferPointer { parse(bytes: $0, source: nil) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, source: String?) -> Result<JWSToken, VerificationFailure> {
+        var dots = 0
+        var firstDot = -1
+        var secondDot = -1
+        for index in 0..<bytes.count where bytes[index] == UInt8(ascii: ".") {
+            if dots == 0 { firstDot = index } else if dots == 1 { secondDot = index }
+            dots += 1
+        }
+        if dots == 4 { return .failure(VerificationFailure.malformed(.jwe)) }
+        if dots != 2 { return .failure(VerificationFailure.malformed(.segmentCount(dots + 1))) }
+
+        // All three segments decode into one allocation, back to back.
+        let headerText = UnsafeBufferPointer(rebasing: bytes[0..<firstDot])
+        let payloadText = UnsafeBufferPointer(rebasing: bytes[(firstDot + 1)..<secondDot])
+        let signatureText = UnsafeBufferPointer(rebasing: bytes[(secondDot + 1)...])
+        let capacity = Base64URL.decodedLength(headerText.count) + Base64URL.decodedLength(payloadText.count)
+            + Base64URL.decodedLength(signatureText.count)
+        var failure: VerificationFailure?
+        var headerRange = 0..<0
+        var payloadRange = 0..<0
+        var signatureRange = 0..<0
+        let decoded = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            count = 0
+            let base = out.baseAddress!
+            func decodeSegment(_ segment: VerificationFailure.Segment, _ text: UnsafeBufferPointer<UInt8>, _ range: inout Range<Int>) -> Bool {
+                switch Base64URL.decode(text, into: base + count) {
+                case .failure(let error):
+                    failure = .malformed(.base64url(segment, error))
+                    return false
+                case .success(let written):
+                    range = count..<(count + written)
+                    count += written
+                    return true
+                }
+            }
+            guard decodeSegment(.header, headerText, &headerRange),
+                  decodeSegment(.payload, payloadText, &payloadRange),
+                  decodeSegment(.signature, signatureText, &signatureRange)
+            else {
+                count = 0
+                return
+            }
+        }
+        if let failure { return .failure(failure) }
+
+        let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, JSONValue), VerificationFailure> in
+            let header: JSONValue
+            let payload: JSONValue
+            var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
+            parser.memberStack.reserveCapacity(16)
+            do throws(JSONParseError) {
+                header = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[headerRange]))
+            } catch {
+                return .failure(.malformed(.json(.header, error)))
+            }
+            guard header.members != nil else { return .failure(.malformed(.notAnObject(.header))) }
+            do throws(JSONParseError) {
+                payload = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
+            } catch {
+                return .failure(.malformed(.json(.payload, error)))
+            }
+            guard payload.members != nil else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
+            return .success((header, payload))
+        }
+        let header: JSONValue
+        let payload: JSONValue
+        switch parsed {
+        case .failure(let failure): return .failure(failure)
+        case .success(let values): (header, payload) = values
+        }
+
+        let jwsHeader: JWSHeader
+        switch readHeader(header) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let value): jwsHeader = value
+        }
+        let compact = source ?? String(decoding: bytes, as: UTF8.self)
+        return .success(JWSToken(
+            header: jwsHeader, payload: payload, issuer: payload[member: "iss"]?.stringValue,
+            compact: compact, signingInputLength: secondDot, decoded: decoded, signatureRange: signatureRange))
+    }
+
+    /// `alg` present and not `none`, then `crit` and `b64`, then the types of `kid` and `typ`.
+    private static func readHeader(_ header: JSONValue) -> Result<JWSHeader, VerificationFailure> {
+        guard let algValue = header[member: "alg"] else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
+        guard let algName = algValue.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("alg"))) }
+        if JWSAlgorithm.isNone(algName) { return .failure(VerificationFailure(.algorithmNone(algName))) }
+        if header[member: "crit"] != nil { return .failure(VerificationFailure.malformed(.critical)) }
+        if let b64 = header[member: "b64"] {
+            guard let flag = b64.boolValue else { return .failure(VerificationFailure.malformed(.headerMemberType("b64"))) }
+            if !flag { return .failure(VerificationFailure.malformed(.unencodedPayload)) }
+        }
+        var kid: String?
+        if let value = header[member: "kid"] {
+            guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("kid"))) }
+            kid = text
+        }
+        var typ: String?
+        if let value = header[member: "typ"] {
+            guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("typ"))) }
+            typ = text
+        }
+        return .success(JWSHeader(alg: JWSAlgorithm(rawValue: algName), algName: algName, kid: kid, typ: typ, json: header))
+    }
+
+    /// Runs `body` with the signing input and the signature, without copying either.
+    func withSignatureParts<R>(_ body: (_ input: UnsafeBufferPointer<UInt8>, _ signature: UnsafeBufferPointer<UInt8>) -> R) -> R {
+        decoded.withUnsafeBufferPointer { decodedBuffer in
+            let signature = UnsafeBufferPointer(rebasing: decodedBuffer[signatureRange])
+            if let result = compact.utf8.withContiguousStorageIfAvailable({
+                body(UnsafeBufferPointer(rebasing: $0[0..<signingInputLength]), signature)
+            }) {
+                return result
+            }
+            let input = Array(compact.utf8.prefix(signingInputLength))
+            return input.withUnsafeBufferPointer { body($0, signature) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import JOSE
+import XCTest
+
+/// Strict base64url and strict JSON.
+final class EncodingTests: XCTestCase {
+    func error(_ text: String) -> Base64URLError? {
+        if case .failure(let error) = Base64URL.decode(text) { return error }
+        return nil
+    }
+
+    func testBase64URLRoundTrip() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(($0 * 37 + 11) & 0xFF) }
+            XCTAssertEqual(try Base64URL.decode(Base64URL.encode(bytes)).get(), bytes)
+        }
+    }
+
+    func testBase64URLRejections() {
+        XCTAssertEqual(error("QQ=="), Base64URLError(kind: .padding, offset: 2))
+        XCTAssertEqual(error("QU JD"), Base64URLError(kind: .whitespace, offset: 2))
+        XCTAssertEqual(error("QUJD\nREVG"), Base64URLError(kind: .lineBreak, offset: 4))
+        XCTAssertEqual(error("QUJD\r\nREVG"), Base64URLError(kind: .lineBreak, offset: 4))
+        XCTAssertEqual(error("QU+D"), Base64URLError(kind: .invalidCharacter, offset: 2))
+        XCTAssertEqual(error("QR"), Base64URLError(kind: .nonCanonical, offset: 1))
+        XCTAssertEqual(error("QUI"), nil)
+        XCTAssertEqual(error("QUJ"), Base64URLError(kind: .nonCanonical, offset: 2))
+        XCTAssertEqual(error("QUJDR"), Base64URLError(kind: .impossibleLength, offset: 5))
+        XCTAssertTrue(error("QUJD\nREVG")!.message.contains("looks line-wrapped"))
+    }
+
+    func parseError(_ text: String) -> JSONParseError? {
+        do {
+            _ = try StrictJSON.parse(Array(text.utf8))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testSpansAndMemberOrder() throws {
+        let value = try StrictJSON.parse(Array(#" {"b": [1, "x"], "a": {"c": null}} "#.utf8))
+        XCTAssertEqual(value.span, 1..<34)
+        XCTAssertEqual(value.members?.map(\.name), ["b", "a"])
+        XCTAssertEqual(value.members?[0].nameSpan, 2..<5)
+        XCTAssertEqual(value[member: "b"]?.elements?[1].span, 11..<14)
+        XCTAssertEqual(value[member: "a"]?[member: "c"], .null(span: 28..<32))
+    }
+
+    func testNumbersKeepTheirText() throws {
+        let value = try StrictJSON.parse(Array(#"[1700000000, -0.5, 1e400, 2.5E+3]"#.utf8))
+        let numbers = value.elements!.map { $0.numberValue! }
+        XCTAssertEqual(numbers.map(\.text), ["1700000000", "-0.5", "1e400", "2.5E+3"])
+        XCTAssertEqual(numbers.map(\.double), [1_700_000_000, -0.5, nil, 2500])
+    }
+
+    func testStringsAndEscapes() throws {
+        let value = try StrictJSON.parse(Array(#"["a\"b\\\/\n\u00e9\ud83d\ude00", "é"]"#.utf8))
+        XCTAssertEqual(value.elements?[0].stringValue, "a\"b\\/\né😀")
+        XCTAssertEqual(value.elements?[1].stringValue, "é")
+    }
+
+    func testRejections() {
+        XCTAssertEqual(parseError(#"{"a":1,"a":2}"#)?.kind, .duplicateMember("a"))
+        XCTAssertEqual(parseError(#"{"a":1,"a":2}"#)?.offset, 7)
+        XCTAssertEqual(parseError("\"ab\ncd\"")?.kind, .lineBreakInString)
+        XCTAssertTrue(parseError("\"ab\ncd\"")!.message.contains("looks line-wrapped"))
+        XCTAssertEqual(parseError("[01]")?.kind, .invalidNumber)
+        XCTAssertEqual(parseError("[1.]")?.kind, .invalidNumber)
+        XCTAssertEqual(parseError("[NaN]")?.kind, .unexpectedByte(UInt8(ascii: "N")))
+        XCTAssertEqual(parseError("[Infinity]")?.kind, .unexpectedByte(UInt8(ascii: "I")))
+        XCTAssertEqual(parseError("[1,]")?.kind, .unexpectedByte(UInt8(ascii: "]")))
+        XCTAssertEqual(parseError("{} x")?.kind, .trailingContent)
+        XCTAssertEqual(parseError(#"["\ud800"]"#)?.kind, .loneSurrogate)
+        XCTAssertEqual(parseError(#"["\x"]"#)?.kind, .invalidEscape)
+        XCTAssertEqual(parseError(String(repeating: "[", count: 40) + String(repeating: "]", count: 40))?.kind, .tooDeep(limit: 32))
+        XCTAssertNotNil(parseError("'a'"))
+    }
+
+    func testInvalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xE2, 0x82, 0x22], [0xEF, 0xBB, 0xBF, 0x31]] {
+            XCTAssertThrowsError(try StrictJSON.parse(bytes)) { error in
+                XCTAssertEqual((error as? JSONParseError)?.kind, .invalidUTF8, "\(bytes)")
+            }
+        }
+    }
+
+    func testSizeLimit() {
+        XCTAssertThrowsError(try StrictJSON.parse(Array("[1]".utf8), limits: JSONLimits(maxDepth: 4, maxBytes: 2)))
+    }
+
+    func testManyMembersUseTheHashedDuplicateCheck() {
+        let members = (0..<100).map { #""m\#($0)":1"# }.joined(separator: ",")
+        XCTAssertNil(parseError("{" + members + "}"))
+        XCTAssertEqual(parseError("{" + members + #","m57":2}"#)?.kind, .duplicateMember("m57"))
+    }
+}
