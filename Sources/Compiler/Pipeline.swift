@@ -28,7 +28,7 @@ public struct Pipeline: Sendable {
         let loaded = loader.load(paths: paths)
         var diagnostics = loaded.diagnostics
         let checker = Checker()
-        diagnostics.append(contentsOf: checker.check(loaded.policySet).diagnostics)
+        diagnostics.append(contentsOf: checker.check(loaded.policySet).diagnostics.diagnostics)
         return CheckOutcome(policySet: loaded.policySet, diagnostics: diagnostics, hadIOFailure: loaded.hadIOFailure)
     }
 }

@@ -6,14 +6,21 @@ public import FrontEnd
 public struct Checker: Sendable {
     public init() {}
 
-    public func check(_ policySet: PolicySet) -> DiagnosticBag {
+    /// The diagnostics, and the verified keys of each entry by name (for lowering).
+    public struct Result: Sendable {
+        public var diagnostics: DiagnosticBag
+        var keys: [String: [CheckedKey]]
+    }
+
+    public func check(_ policySet: PolicySet) -> Result {
         var diagnostics = DiagnosticBag()
+        var keys: [String: [CheckedKey]] = [:]
         for entry in policySet.entries {
-            KeyCheck.check(entry, into: &diagnostics)
+            keys[entry.name.value] = KeyCheck.check(entry, into: &diagnostics)
             ClaimTypeCheck.check(entry, into: &diagnostics)
             RuleCheck.check(entry, into: &diagnostics)
         }
         SetCheck.check(policySet.entries, into: &diagnostics)
-        return diagnostics
+        return Result(diagnostics: diagnostics, keys: keys)
     }
 }
