@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "gatepass",
             dependencies: [
-                "Compiler", "FrontEnd", "Diagnostics",
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat"], swiftSettings: swiftSettings),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,7 @@ struct Gatepass: ParsableCommand {
         commandName: "gatepass",
         abstract: "Compile JWT authentication policies into decision bundles, and check them in CI.",
         version: GatepassVersion.current,
-        subcommands: [Check.self]
+        subcommands: [Check.self, Compile.self, Inspect.self]
     )
 
     /// Exit codes are part of the CLI contract: 0 clean, 1 problems found, 2 usage or I/O.
@@ -23,6 +23,10 @@ struct Gatepass: ParsableCommand {
                 Foundation.exit(0)
             }
             if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            if let failure = error as? CLIError {
+                FileHandle.standardError.write(Data("gatepass: error: \(failure.description)\n".utf8))
+                Foundation.exit(ExitStatus.usageOrIO.rawValue)
+            }
             let message = fullMessage(for: error)
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
             Foundation.exit(ExitStatus.usageOrIO.rawValue)

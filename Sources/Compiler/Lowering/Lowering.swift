@@ -1,16 +1,17 @@
 import BundleFormat
 import Diagnostics
 import FrontEnd
+import JOSE
 
 /// Lowers a checked policy set into the `DecisionProgram` a bundle holds: enabled entries
 /// sorted by name, one determinised domain trie, shared path tries, pre-parsed keys,
 /// claim requirements as small instructions, and a source map.
 struct Lowering {
     /// The verification keys of each entry, by entry name, from the key check.
-    let keys: [String: [Key]]
+    let keys: [String: [CheckedKey]]
     var sourceMap = SourceMapBuilder()
 
-    init(keys: [String: [Key]]) {
+    init(keys: [String: [CheckedKey]]) {
         self.keys = keys
     }
 
@@ -25,7 +26,8 @@ struct Lowering {
             var keyIndices: [UInt32] = []
             for key in keys[entry.name.value] ?? [] {
                 keyIndices.append(UInt32(program.keys.count))
-                program.keys.append(key)
+                program.keys.append(Key(kid: key.kid, algorithm: key.algorithm?.rawValue, thumbprint: key.thumbprint,
+                                        material: key.material, source: sourceMap.index(of: key.span)))
             }
             program.entries.append(lowerEntry(entry, keyIndices: keyIndices))
             for rule in entry.authorization.rules {
@@ -64,7 +66,9 @@ struct Lowering {
 
     mutating func lowerEntry(_ entry: AuthenticationEntry, keyIndices: [UInt32]) -> Entry {
         let entryKeys = keys[entry.name.value] ?? []
-        let algorithms = entry.algorithms.map { $0.map(\.value) } ?? KeyAlgorithms.defaultAlgorithms(for: entryKeys)
+        // Without an allow-list, what the keys allow, in a fixed order.
+        let allowed = Set(entryKeys.flatMap(\.allowed))
+        let algorithms = entry.algorithms.map { $0.map(\.value) } ?? JWSAlgorithm.allCases.filter(allowed.contains).map(\.rawValue)
         return Entry(
             name: entry.name.value,
             mode: entry.authorization.mode.value == .whitelist ? .whitelist : .blacklist,

@@ -1,0 +1,47 @@
+public import BundleFormat
+import Diagnostics
+import Foundation
+import FrontEnd
+
+extension Pipeline {
+    /// The compiler's version as recorded in every bundle's manifest.
+    public static let compilerVersion = "gatepass 0.1.0"
+
+    /// Everything `gatepass compile` needs: the diagnostics and, when there were no
+    /// errors, the program and its bundle bytes.
+    public struct CompileOutcome: Sendable {
+        public var check: CheckOutcome
+        public var program: DecisionProgram?
+        public var bundle: [UInt8]?
+    }
+
+    /// Loads, checks, lowers and serialises. Nothing is produced when there are errors.
+    public func compile(paths: [String], revision: String? = nil, signingKey: BundleSigningKey? = nil) -> CompileOutcome {
+        let loaded = loader.load(paths: paths)
+        var diagnostics = loaded.diagnostics
+        let checked = Checker().check(loaded.policySet)
+        diagnostics.append(contentsOf: checked.diagnostics.diagnostics)
+        let outcome = CheckOutcome(policySet: loaded.policySet, diagnostics: diagnostics, hadIOFailure: loaded.hadIOFailure)
+        guard !diagnostics.hasErrors, !loaded.hadIOFailure else { return CompileOutcome(check: outcome, program: nil, bundle: nil) }
+        let program = Self.lower(loaded.policySet, keys: checked.keys, revision: revision)
+        let bundle = BundleWriter().write(program, signingKey: signingKey)
+        return CompileOutcome(check: outcome, program: program, bundle: bundle)
+    }
+
+    /// Lowers a checked set. The default revision is a hash of the bundle's content
+    /// (written with an empty revision), so equal sources give equal revisions.
+    static func lower(_ policySet: PolicySet, keys: [String: [CheckedKey]], revision: String?) -> DecisionProgram {
+        let sources = (policySet.files + policySet.keyFiles)
+            .map { SourceDigest(path: $0.path, sha256: SHA256.hex($0.bytes)) }
+            .sorted { $0.path < $1.path }
+        var lowering = Lowering(keys: keys)
+        var program = lowering.lower(policySet, manifest: Manifest(compilerVersion: compilerVersion, revision: "", sources: sources))
+        if let revision {
+            program.manifest.revision = revision
+        } else {
+            let content = BundleWriter().write(program)
+            program.manifest.revision = "sha256:" + String(SHA256.hex(content).prefix(16))
+        }
+        return program
+    }
+}
