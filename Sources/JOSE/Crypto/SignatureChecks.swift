@@ -28,25 +28,6 @@ enum OpenSSLVerify {
         if result != 1 { ERR_clear_error() }
         return result == 1
     }
-
-    /// HMAC over `input`, compared with `signature` in constant time.
-    static func hmac(
-        secret: [UInt8], digest: OpaquePointer, length: Int,
-        signature: UnsafeBufferPointer<UInt8>, input: UnsafeBufferPointer<UInt8>
-    ) -> Bool {
-        guard signature.count == length else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { mac in
-            var macLength: UInt32 = 0
-            let produced = secret.withUnsafeBufferPointer { key in
-                HMAC(digest, key.baseAddress, Int32(key.count), input.baseAddress, input.count, mac.baseAddress, &macLength)
-            }
-            guard produced != nil, Int(macLength) == length else {
-                ERR_clear_error()
-                return false
-            }
-            return CRYPTO_memcmp(mac.baseAddress, signature.baseAddress, length) == 0
-        }
-    }
 }
 
 /// JWS ECDSA signatures (RFC 7518 §3.4): `r ‖ s`, fixed width, converted to DER.

@@ -71,29 +71,38 @@ public enum Base64URL {
         count / 4 * 3 + (count % 4 == 3 ? 2 : count % 4 == 2 ? 1 : 0) + 1
     }
 
-    /// The 6-bit value of an alphabet byte, or 255.
-    @inline(__always)
-    static func sextet(_ byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte &- UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte &- UInt8(ascii: "a") &+ 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte &- UInt8(ascii: "0") &+ 52
-        case UInt8(ascii: "-"): return 62
-        case UInt8(ascii: "_"): return 63
-        default: return 255
-        }
-    }
-
     /// Decodes `text` into `out`, which must have room for ``decodedLength(_:)`` bytes;
     /// returns the number of bytes written or the first problem.
     static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Result<Int, Base64URLError> {
+        Base64URLTable.decoding.withUnsafeBufferPointer { table in
+            decode(text, into: out, table: table)
+        }
+    }
+
+    private static func decode(
+        _ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, table: UnsafeBufferPointer<UInt8>
+    ) -> Result<Int, Base64URLError> {
+        let count = text.count
+        var written = 0
+        var offset = 0
+        // Four characters at a time; any invalid one has the 0x40 bit set in the OR.
+        while offset + 4 <= count {
+            let a = table[Int(text[offset])], b = table[Int(text[offset + 1])]
+            let c = table[Int(text[offset + 2])], d = table[Int(text[offset + 3])]
+            if (a | b | c | d) & 0xC0 != 0 { break }
+            let word = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+            out[written] = UInt8(truncatingIfNeeded: word >> 16)
+            out[written + 1] = UInt8(truncatingIfNeeded: word >> 8)
+            out[written + 2] = UInt8(truncatingIfNeeded: word)
+            written += 3
+            offset += 4
+        }
         var accumulator: UInt32 = 0
         var pending = 0
-        var written = 0
-        for offset in 0..<text.count {
+        while offset < count {
             let byte = text[offset]
-            let value = sextet(byte)
-            if value == 255 {
+            let value = table[Int(byte)]
+            if value & 0xC0 != 0 {
                 return .failure(Base64URLError(kind: Base64URLTable.kind(of: byte), offset: offset))
             }
             accumulator = accumulator << 6 | UInt32(value)
@@ -106,18 +115,19 @@ public enum Base64URL {
                 accumulator = 0
                 pending = 0
             }
+            offset += 1
         }
         switch pending {
         case 0:
             break
         case 1:
-            return .failure(Base64URLError(kind: .impossibleLength, offset: text.count))
+            return .failure(Base64URLError(kind: .impossibleLength, offset: count))
         case 2:
-            if accumulator & 0x0F != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: text.count - 1)) }
+            if accumulator & 0x0F != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: count - 1)) }
             out[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
             written += 1
         default:
-            if accumulator & 0x03 != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: text.count - 1)) }
+            if accumulator & 0x03 != 0 { return .failure(Base64URLError(kind: .nonCanonical, offset: count - 1)) }
             out[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
             out[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
             written += 2
@@ -156,6 +166,13 @@ public enum Base64URL {
 
 enum Base64URLTable {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// 0...63 for alphabet bytes, 255 otherwise.
+    static let decoding: [UInt8] = {
+        var table = [UInt8](repeating: 255, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
 
     static func kind(of byte: UInt8) -> Base64URLError.Kind {
         switch byte {

@@ -103,10 +103,27 @@ public struct JSONNumber: Sendable, Hashable {
     /// Creates a number from its source text.
     public init(text: String) {
         self.text = text
-        if let value = Double(text), value.isFinite {
+        if let value = Self.smallInteger(text) {
+            self.double = value
+        } else if let value = Double(text), value.isFinite {
             self.double = value
         } else {
             self.double = nil
         }
+    }
+
+    /// Fast exact path for plain integers of up to 15 digits (every NumericDate in practice).
+    static func smallInteger(_ text: String) -> Double? {
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { bytes -> Double? in
+            guard !bytes.isEmpty, bytes.count <= 15 else { return nil }
+            var value: Int64 = 0
+            for byte in bytes {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int64(digit)
+            }
+            return Double(value)
+        } ?? nil
     }
 }

@@ -6,14 +6,17 @@ public final class VerificationKey: Sendable {
     /// The key's description: kind, kid, own alg, thumbprint and stored material.
     public let jwk: JWK
     private let publicKey: OpenSSLPublicKey?
+    private let hmac: HMACTemplate?
 
     /// Loads a validated key into OpenSSL.
     public init(_ jwk: JWK) throws(KeyLoadError) {
         self.jwk = jwk
         if case .oct = jwk.kind {
             self.publicKey = nil
+            self.hmac = HMACTemplate(secret: jwk.keyMaterial)
         } else {
             self.publicKey = try OpenSSLPublicKey(der: jwk.keyMaterial)
+            self.hmac = nil
         }
     }
 
@@ -22,6 +25,7 @@ public final class VerificationKey: Sendable {
         let key = try OpenSSLPublicKey(der: derSPKI)
         self.jwk = try JWK(loaded: key, kid: kid, alg: alg)
         self.publicKey = key
+        self.hmac = nil
     }
 
     /// The key id, if any.
@@ -45,8 +49,8 @@ public final class VerificationKey: Sendable {
         guard jwk.allows(algorithm) else { return false }
         switch (algorithm.family, jwk.kind) {
         case (.hmac, .oct):
-            guard let digest = Digests.digest(for: algorithm), let length = algorithm.hashLength else { return false }
-            return OpenSSLVerify.hmac(secret: jwk.keyMaterial, digest: digest, length: length, signature: signature, input: input)
+            guard let hmac, let length = algorithm.hashLength else { return false }
+            return hmac.verify(hashLength: length, signature: signature, input: input)
         case (.rsaPKCS1, .rsa), (.rsaPSS, .rsa):
             guard let publicKey, signature.count == ((jwk.modulusBits ?? 0) + 7) / 8
             else { return false }
