@@ -52,6 +52,6 @@ func assertHostRefused(_ host: String?, headers: [HTTPHeader] = [], _ code: BadR
     assertRefused(HTTPRequest(host: host, target: "/", headers: headers), code, file: file, line: line)
 }
 
-func name(_ name: String) -> NormalizedHost {
+func hostName(_ name: String) -> NormalizedHost {
     .name(name, labelsReversed: name.split(separator: ".").reversed())
 }
