@@ -1,0 +1,52 @@
+/// A request in the one canonical form that rules are matched against.
+///
+/// Built by `RequestNormalizer`; two requests that any common backend would route the
+/// same way either normalise to the same value or are refused.
+public struct NormalizedRequest: Sendable {
+    public var method: String
+    public var host: NormalizedHost
+    /// The normalised path: starts with `/`, no empty, `.` or `..` segments, no trailing
+    /// slash (except `/` itself), unreserved escapes decoded, other escapes uppercased.
+    public var path: String
+    /// The segments of `path`, as slices of it. `/` has none.
+    public var pathSegments: [Substring]
+    /// What follows the first `?` up to the fragment, as a slice of the request-target;
+    /// `nil` when there is no `?`. Used only to find query-parameter tokens.
+    public var rawQuery: Substring?
+    /// The headers as received, for token extraction and forwarding.
+    public var headers: [HTTPHeader]
+
+    public init(method: String, host: NormalizedHost, path: String, pathSegments: [Substring],
+                rawQuery: Substring?, headers: [HTTPHeader]) {
+        self.method = method
+        self.host = host
+        self.path = path
+        self.pathSegments = pathSegments
+        self.rawQuery = rawQuery
+        self.headers = headers
+    }
+}
+
+/// The host of a request, classified and in canonical form.
+public enum NormalizedHost: Sendable, Hashable {
+    /// No host at all (or an empty one): only rules for any domain apply.
+    case missing
+    /// A DNS-style name: lowercased, without port or trailing dot. `labelsReversed` are
+    /// slices of the name from the last label to the first (`["com", "example", "api"]`),
+    /// the order the domain trie is walked in.
+    case name(String, labelsReversed: [Substring])
+    /// A dotted-quad IPv4 address (`192.0.2.1`).
+    case ipv4(String)
+    /// An IPv6 literal with its brackets, in RFC 5952 canonical form (`[2001:db8::1]`).
+    case ipv6(String)
+
+    /// The host as text (`nil` when missing): what rules' domains are compared with.
+    public var text: String? {
+        switch self {
+        case .missing: return nil
+        case .name(let name, _): return name
+        case .ipv4(let address): return address
+        case .ipv6(let literal): return literal
+        }
+    }
+}

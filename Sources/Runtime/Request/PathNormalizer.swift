@@ -1,0 +1,249 @@
+/// The path of a request-target in the one form rules are matched against.
+public struct NormalizedPath: Sendable, Hashable {
+    /// Starts with `/`; no empty, `.` or `..` segments and no trailing slash (except `/`).
+    public var path: String
+    /// The segments of `path`, as slices of it. `/` has none.
+    public var segments: [Substring]
+    /// What follows the first `?` up to the fragment, as a slice of the target.
+    public var rawQuery: Substring?
+}
+
+/// Normalises the path of a request-target, refusing every input that backends might
+/// read differently (Envoy CVE-2019-9901 and CVE-2021-29492, Istio CVE-2021-31920 and
+/// CVE-2021-39156).
+///
+/// In order: drop the fragment (from the first `#`), split off the query (from the first
+/// `?`), require a leading `/`, decode percent-escapes of unreserved characters once and
+/// uppercase the others, refuse what is ambiguous, then merge repeated slashes and
+/// remove dot segments (RFC 3986 §5.2.4), dropping any trailing slash. See
+/// `docs/request-normalization.md`.
+public enum PathNormalizer {
+    public static func normalize(target: String) -> Result<NormalizedPath, BadRequest> {
+        ASCII.withBytes(target) { bytes in normalize(bytes, target: target) }
+    }
+
+    static func normalize(_ b: UnsafeBufferPointer<UInt8>, target: String) -> Result<NormalizedPath, BadRequest> {
+        var targetEnd = b.count
+        if let hash = b.firstIndex(of: ASCII.hash) { targetEnd = hash }
+        var pathEnd = targetEnd
+        var rawQuery: Substring?
+        if let question = b[..<targetEnd].firstIndex(of: ASCII.question) {
+            pathEnd = question
+            let utf8 = target.utf8
+            let start = utf8.index(utf8.startIndex, offsetBy: question + 1)
+            let end = utf8.index(utf8.startIndex, offsetBy: targetEnd)
+            rawQuery = target[start..<end]
+        }
+        guard pathEnd > 0, b[0] == ASCII.slash else {
+            return .failure(BadRequest(.targetNotAbsolutePath, in: target, at: 0))
+        }
+
+        let path: String
+        if isAlreadyNormal(UnsafeBufferPointer(rebasing: b[..<pathEnd])) {
+            if pathEnd == b.count {
+                path = target
+            } else {
+                path = String(target[..<target.utf8.index(target.utf8.startIndex, offsetBy: pathEnd)])
+            }
+        } else {
+            var failure: BadRequest?
+            path = String(unsafeUninitializedCapacity: pathEnd) { out in
+                switch rewrite(UnsafeBufferPointer(rebasing: b[..<pathEnd]), into: out) {
+                case .success(let count):
+                    return count
+                case .failure(let problem):
+                    failure = BadRequest(problem.code, in: target, at: problem.offset)
+                    return 0
+                }
+            }
+            if let failure { return .failure(failure) }
+        }
+        return .success(NormalizedPath(path: path, segments: segments(of: path), rawQuery: rawQuery))
+    }
+
+    /// True when the path needs no change: only plain visible ASCII, no `%`, no empty,
+    /// `.` or `..` segment and no trailing slash. Most requests take this way and the
+    /// normalised path shares the target's storage.
+    static func isAlreadyNormal(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var segmentStart = 1
+        for i in 1..<p.count {
+            let byte = p[i]
+            if byte == ASCII.slash {
+                if isEmptyOrDot(p, segmentStart, i) { return false }
+                segmentStart = i + 1
+            } else if byte <= ASCII.space || byte >= 0x7F || byte == ASCII.percent
+                        || byte == ASCII.backslash || byte == ASCII.semicolon {
+                return false
+            }
+        }
+        return p.count == 1 || !isEmptyOrDot(p, segmentStart, p.count)
+    }
+
+    @inline(__always)
+    static func isEmptyOrDot(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        switch end - start {
+        case 0: return true
+        case 1: return p[start] == ASCII.dot
+        case 2: return p[start] == ASCII.dot && p[start + 1] == ASCII.dot
+        default: return false
+        }
+    }
+
+    struct Problem: Error {
+        var code: BadRequest.Code
+        var offset: Int
+    }
+
+    /// Writes the normalised form of the path `p` (which starts with `/`) into `out`,
+    /// which has room for `p.count` bytes: the result is never longer than the input.
+    /// Returns the number of bytes written. The output is always ASCII.
+    static func rewrite(_ p: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Result<Int, Problem> {
+        let end = p.count
+        var w = 0
+        var i = 1
+        // The last segment other than `.` was empty: a `..` now is ambiguous.
+        var afterEmptySegment = false
+        var utf8 = UTF8Check()
+
+        while true {
+            let rawSegmentStart = i
+            let segmentStart = w
+            out[w] = ASCII.slash
+            w += 1
+            while i < end {
+                let byte = p[i]
+                if byte == ASCII.slash { break }
+                if byte == ASCII.percent {
+                    guard i + 2 < end, let high = ASCII.hexValue(p[i + 1]), let low = ASCII.hexValue(p[i + 2]) else {
+                        return .failure(Problem(code: .brokenEscape, offset: i))
+                    }
+                    let value = high << 4 | low
+                    if value >= 0x80 || utf8.isInSequence {
+                        guard utf8.accept(value) else { return .failure(Problem(code: .invalidUTF8, offset: i)) }
+                    } else if let code = refusedEscape(value) {
+                        return .failure(Problem(code: code, offset: i))
+                    } else if ASCII.isUnreserved(value) {
+                        out[w] = value
+                        w += 1
+                        i += 3
+                        continue
+                    }
+                    out[w] = ASCII.percent
+                    out[w + 1] = ASCII.uppercaseHexDigit(p[i + 1])
+                    out[w + 2] = ASCII.uppercaseHexDigit(p[i + 2])
+                    w += 3
+                    i += 3
+                    continue
+                }
+                if utf8.isInSequence { return .failure(Problem(code: .invalidUTF8, offset: i)) }
+                if let code = refusedRawByte(byte) { return .failure(Problem(code: code, offset: i)) }
+                out[w] = byte
+                w += 1
+                i += 1
+            }
+            if utf8.isInSequence { return .failure(Problem(code: .invalidUTF8, offset: i)) }
+
+            let length = w - segmentStart - 1
+            if length == 0 {
+                w = segmentStart
+                afterEmptySegment = true
+            } else if length == 1 && out[segmentStart + 1] == ASCII.dot {
+                w = segmentStart
+            } else if length == 2 && out[segmentStart + 1] == ASCII.dot && out[segmentStart + 2] == ASCII.dot {
+                if afterEmptySegment { return .failure(Problem(code: .ambiguousDotSegment, offset: rawSegmentStart)) }
+                w = segmentStart
+                while w > 0 {
+                    w -= 1
+                    if out[w] == ASCII.slash { break }
+                }
+            } else {
+                afterEmptySegment = false
+            }
+            if i >= end { break }
+            i += 1
+        }
+        if w == 0 {
+            out[0] = ASCII.slash
+            w = 1
+        }
+        return .success(w)
+    }
+
+    /// Escapes that are refused rather than decoded or kept.
+    @inline(__always)
+    static func refusedEscape(_ value: UInt8) -> BadRequest.Code? {
+        switch value {
+        case ASCII.slash: return .encodedSlash
+        case ASCII.backslash: return .encodedBackslash
+        case ASCII.semicolon: return .encodedSemicolon
+        case 0x00..<0x20, 0x7F: return .controlCharacter
+        default: return nil
+        }
+    }
+
+    /// Raw bytes that are refused in a path.
+    @inline(__always)
+    static func refusedRawByte(_ byte: UInt8) -> BadRequest.Code? {
+        switch byte {
+        case 0x00..<0x20, 0x7F: return .controlCharacter
+        case ASCII.space: return .space
+        case 0x80...: return .nonASCII
+        case ASCII.backslash: return .backslash
+        case ASCII.semicolon: return .semicolon
+        default: return nil
+        }
+    }
+
+    /// The segments of a normalised path, as slices of it.
+    static func segments(of path: String) -> [Substring] {
+        let utf8 = path.utf8
+        var count = 0
+        for byte in utf8 where byte == ASCII.slash { count += 1 }
+        if utf8.count == 1 { return [] }
+        var result: [Substring] = []
+        result.reserveCapacity(count)
+        var start = utf8.index(after: utf8.startIndex)
+        var i = start
+        while i < utf8.endIndex {
+            if utf8[i] == ASCII.slash {
+                result.append(path[start..<i])
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        result.append(path[start..<utf8.endIndex])
+        return result
+    }
+}
+
+/// Checks that the bytes of percent-escapes at or above 0x80 form valid UTF-8 (no
+/// overlong forms, no surrogates, nothing above U+10FFFF), one byte at a time.
+struct UTF8Check {
+    private var pending = 0
+    private var low: UInt8 = 0x80
+    private var high: UInt8 = 0xBF
+
+    /// In the middle of a multi-byte sequence: only a continuation escape may follow.
+    var isInSequence: Bool { pending > 0 }
+
+    mutating func accept(_ byte: UInt8) -> Bool {
+        if pending > 0 {
+            guard byte >= low && byte <= high else { return false }
+            pending -= 1
+            low = 0x80
+            high = 0xBF
+            return true
+        }
+        switch byte {
+        case 0xC2...0xDF: pending = 1
+        case 0xE0: pending = 2; low = 0xA0
+        case 0xE1...0xEC, 0xEE, 0xEF: pending = 2
+        case 0xED: pending = 2; high = 0x9F
+        case 0xF0: pending = 3; low = 0x90
+        case 0xF1...0xF3: pending = 3
+        case 0xF4: pending = 3; high = 0x8F
+        default: return false
+        }
+        return true
+    }
+}

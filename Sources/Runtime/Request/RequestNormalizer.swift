@@ -1,0 +1,39 @@
+/// Turns a raw `HTTPRequest` into the `NormalizedRequest` that rules are matched
+/// against, or refuses it with 400 `bad_request`.
+///
+/// The host is the request's `host` field, or else its `Host` header (two `Host`
+/// headers are refused whatever the field says); see `HostNormalizer` and
+/// `PathNormalizer` for the rest, and `docs/request-normalization.md` for every step.
+public enum RequestNormalizer {
+    public static func normalize(_ request: HTTPRequest) -> Result<NormalizedRequest, BadRequest> {
+        var hostHeader: String?
+        var hostHeaders = 0
+        for header in request.headers where ASCII.equalsIgnoringCase(header.name, "host") {
+            hostHeaders += 1
+            if hostHeaders > 1 {
+                return .failure(BadRequest(.twoHostHeaders, in: header.value, at: 0))
+            }
+            hostHeader = header.value
+        }
+        let rawHost: String
+        if let field = request.host, !field.isEmpty {
+            rawHost = field
+        } else {
+            rawHost = hostHeader ?? ""
+        }
+
+        let host: NormalizedHost
+        switch HostNormalizer.normalize(rawHost) {
+        case .success(let value): host = value
+        case .failure(let problem): return .failure(problem)
+        }
+        switch PathNormalizer.normalize(target: request.target) {
+        case .success(let path):
+            return .success(NormalizedRequest(method: request.method, host: host, path: path.path,
+                                              pathSegments: path.segments, rawQuery: path.rawQuery,
+                                              headers: request.headers))
+        case .failure(let problem):
+            return .failure(problem)
+        }
+    }
+}

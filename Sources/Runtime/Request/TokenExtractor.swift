@@ -1,0 +1,123 @@
+public import BundleFormat
+
+/// Reads the token of an entry from every one of its locations.
+///
+/// - A header location reads every header of that name (case-insensitive). The prefix is
+///   compared case-insensitively (auth schemes are, RFC 7235); after it, spaces and tabs
+///   are skipped and the token's surrounding whitespace trimmed. A value without the
+///   prefix is no token; a prefix with nothing after it is an empty token.
+/// - A query location reads every parameter of that exact name, percent-decoded with `+`
+///   left as `+`; a cookie location reads every cookie of that exact name, unquoted. An
+///   empty value there is no token.
+/// - Equal tokens found in several places count once; two different ones (even from the
+///   same location) are `ambiguous`. An empty token counts as a token `""`: alone it is
+///   `empty`, next to another it is `ambiguous`.
+public enum TokenExtractor {
+    public static func extract(from request: HTTPRequest, locations: [TokenLocation]) -> TokenExtraction {
+        extract(headers: request.headers, rawQuery: rawQuery(ofTarget: request.target), locations: locations)
+    }
+
+    public static func extract(from request: NormalizedRequest, locations: [TokenLocation]) -> TokenExtraction {
+        extract(headers: request.headers, rawQuery: request.rawQuery, locations: locations)
+    }
+
+    public static func extract(headers: [HTTPHeader], rawQuery: Substring?, locations: [TokenLocation]) -> TokenExtraction {
+        var found = Candidates()
+        for location in locations {
+            switch location.source {
+            case .header:
+                for value in HeaderLookup.values(named: location.name, in: headers) {
+                    if let token = afterPrefix(value[...], prefix: location.prefix) {
+                        found.add(token, at: location)
+                    }
+                }
+            case .query:
+                guard let rawQuery else { continue }
+                for parameter in QueryParser.parameters(in: rawQuery)
+                where QueryParser.decodedEquals(parameter.rawName, location.name) {
+                    guard let raw = parameter.rawValue, !raw.isEmpty else { continue }
+                    let decoded = QueryParser.percentDecode(raw)
+                    if let token = afterPrefix(decoded[...], prefix: location.prefix) {
+                        found.add(token, at: location)
+                    }
+                }
+            case .cookie:
+                for header in HeaderLookup.values(named: "cookie", in: headers) {
+                    for cookie in CookieParser.cookies(in: header) where cookie.name == location.name {
+                        guard !cookie.value.isEmpty else { continue }
+                        if let token = afterPrefix(cookie.value, prefix: location.prefix) {
+                            found.add(token, at: location)
+                        }
+                    }
+                }
+            }
+            if found.isAmbiguous { return .ambiguous }
+        }
+        return found.result
+    }
+
+    /// The query of a raw request-target: after the first `?`, before any `#`.
+    static func rawQuery(ofTarget target: String) -> Substring? {
+        let utf8 = target.utf8
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            switch utf8[i] {
+            case ASCII.hash:
+                return nil
+            case ASCII.question:
+                let start = utf8.index(after: i)
+                var end = start
+                while end < utf8.endIndex && utf8[end] != ASCII.hash { end = utf8.index(after: end) }
+                return target[start..<end]
+            default:
+                i = utf8.index(after: i)
+            }
+        }
+        return nil
+    }
+
+    /// The token in `value` after `prefix`, or `nil` when the value does not start with
+    /// it. The prefix's own trailing whitespace (`Bearer `) stands for "at least one
+    /// space or tab, or the end", so `Bearer` alone is an empty token and `Bearerxyz` is
+    /// no token.
+    static func afterPrefix(_ value: Substring, prefix: String) -> Substring? {
+        let value = Whitespace.trimmed(value)
+        let core = Whitespace.trimmedTrailing(prefix[...])
+        if core.isEmpty { return value }
+        let needsSeparator = core.utf8.count < prefix.utf8.count
+        var v = value.utf8.startIndex
+        for byte in core.utf8 {
+            guard v < value.utf8.endIndex, ASCII.lowercased(value.utf8[v]) == ASCII.lowercased(byte) else { return nil }
+            v = value.utf8.index(after: v)
+        }
+        let rest = value[v...]
+        if needsSeparator, let first = rest.utf8.first, !ASCII.isWhitespace(first) { return nil }
+        return Whitespace.trimmedLeading(rest)
+    }
+
+    /// The distinct tokens seen so far and where.
+    struct Candidates {
+        var token: Substring?
+        var isAmbiguous = false
+        var places: [FoundToken] = []
+
+        mutating func add(_ candidate: Substring, at location: TokenLocation) {
+            if let token {
+                guard token == candidate else {
+                    isAmbiguous = true
+                    return
+                }
+            } else {
+                token = candidate
+            }
+            let place = FoundToken(location)
+            if !places.contains(place) { places.append(place) }
+        }
+
+        var result: TokenExtraction {
+            if isAmbiguous { return .ambiguous }
+            guard let token else { return .none }
+            return token.isEmpty ? .empty : .token(String(token), foundAt: places)
+        }
+    }
+}

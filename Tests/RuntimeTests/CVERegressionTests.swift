@@ -1,0 +1,57 @@
+import Runtime
+import XCTest
+
+/// Each test names the gateway bypass it guards against.
+final class CVERegressionTests: XCTestCase {
+    /// Envoy CVE-2019-9901: the path was matched without normalisation, so
+    /// `/public/../admin` slipped past a rule for `/admin`.
+    func testEnvoyCVE_2019_9901_dotSegmentsCannotEscapeToAdmin() {
+        assertPath("/public/../admin", "/admin")
+        assertPath("/public/./../admin", "/admin")
+        assertPath("/public/%2e%2e/admin", "/admin")
+        assertPath("/public/%2E./admin/", "/admin")
+        assertPath("/../../admin", "/admin")
+        assertRefused("/public/..\\admin", .backslash)
+        assertRefused("/public/..;/admin", .semicolon)
+    }
+
+    /// Envoy CVE-2021-29492: escaped slashes (`%2F`, `%5C`) were not normalised, so
+    /// `/public%2F..%2Fadmin` reached `/admin` on a backend that decodes them.
+    func testEnvoyCVE_2021_29492_escapedSlashesAreRefused() {
+        assertRefused("/public%2F..%2Fadmin", .encodedSlash)
+        assertRefused("/public%2f..%2fadmin", .encodedSlash)
+        assertRefused("/public%5C..%5Cadmin", .encodedBackslash)
+        assertRefused("/admin%2F", .encodedSlash)
+        assertRefused("/%2Fadmin", .encodedSlash)
+    }
+
+    /// Istio CVE-2021-31920: multiple slashes or escaped slashes bypassed path-based
+    /// authorization policies (`//admin`, `/admin%2Fx`).
+    func testIstioCVE_2021_31920_multipleAndEscapedSlashesCannotBypassRules() {
+        assertPath("//admin", "/admin")
+        assertPath("///admin//users///", "/admin/users")
+        assertRefused("/public//..", .ambiguousDotSegment)
+        assertRefused("/a//../admin", .ambiguousDotSegment)
+        assertRefused("/public%2F%2Fadmin", .encodedSlash)
+        assertRefused("/admin%2Fusers", .encodedSlash)
+    }
+
+    /// Istio CVE-2021-39155: host matching was case-sensitive, so `ADMIN.example.com`
+    /// missed the rules for `admin.example.com`.
+    func testIstioCVE_2021_39155_hostIsCaseInsensitive() {
+        XCTAssertEqual(host("ADMIN.Example.COM"), .name("admin.example.com", labelsReversed: ["com", "example", "admin"]))
+        XCTAssertEqual(host(nil, headers: [HTTPHeader("Host", "Admin.Example.Com:443")]), hostName("admin.example.com"))
+        XCTAssertEqual(host("admin.example.com."), hostName("admin.example.com"))
+    }
+
+    /// Istio CVE-2021-39156: a `#` fragment in the path defeated path matching
+    /// (`/admin#/public` matched a rule for `/public/*`, or `/admin` rules missed it).
+    func testIstioCVE_2021_39156_fragmentIsDroppedBeforeMatching() {
+        assertPath("/admin#/public", "/admin")
+        assertPath("/admin#", "/admin")
+        assertPath("/admin#/../public", "/admin")
+        assertPath("/public/..#/public", "/")
+        XCTAssertNil(normalized("/admin#?x=1")?.rawQuery)
+        assertRefused("#/admin", .targetNotAbsolutePath)
+    }
+}
