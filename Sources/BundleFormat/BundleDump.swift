@@ -92,7 +92,8 @@ public enum BundleDump {
         Int(index) < program.sourceMap.count ? program.sourceMap[Int(index)].description : "?"
     }
 
-    static func describe(_ operation: ClaimCheck.Operation) -> String {
+    /// A claim operation as policy authors write it (`contains "chat:write"`).
+    public static func describe(_ operation: ClaimCheck.Operation) -> String {
         switch operation {
         case .equals(let literal): "equals \(describe(literal))"
         case .oneOf(let literals): "oneOf [\(literals.map(describe).joined(separator: ", "))]"

@@ -1,0 +1,104 @@
+import BundleFormat
+import JOSE
+
+/// Runs an entry's lowered claim checks on a verified token's payload.
+///
+/// A claim of the wrong type fails its requirement; string comparisons are exact and
+/// case-sensitive; `contains` on a string looks for a word among runs of ASCII spaces.
+/// A `null` claim counts as absent.
+enum ClaimEvaluation {
+    /// The first failing check, or nil when all hold.
+    static func firstFailure(_ checks: [ClaimCheck], payload token: JWSToken, sourceMap: [SourceLocation]) -> ClaimFailure? {
+        for check in checks {
+            var value = token.claim(check.path)
+            if case .null = value { value = nil }
+            if holds(check.operation, value) { continue }
+            let location = Int(check.source) < sourceMap.count ? sourceMap[Int(check.source)].description : "?"
+            return ClaimFailure(path: check.path, requirement: BundleDumpText.describe(check.operation),
+                                found: value.map { "the token has \(describe($0))" } ?? "the token does not have it", location: location)
+        }
+        return nil
+    }
+
+    static func holds(_ operation: ClaimCheck.Operation, _ value: JSONValue?) -> Bool {
+        switch operation {
+        case .present: return value != nil
+        case .absent: return value == nil
+        case .hasType(let type):
+            guard let value else { return true }
+            return hasType(value, type)
+        case .equals(let literal):
+            guard let value else { return false }
+            return equals(value, literal)
+        case .oneOf(let literals):
+            guard let value else { return false }
+            return literals.contains { equals(value, $0) }
+        case .contains(let literal):
+            guard let value else { return false }
+            return contains(value, literal)
+        case .containsAll(let literals):
+            guard let value else { return false }
+            return literals.allSatisfy { contains(value, $0) }
+        case .containsAny(let literals):
+            guard let value else { return false }
+            return literals.contains { contains(value, $0) }
+        case .atLeast(let bound):
+            guard let number = value?.numberValue?.double else { return false }
+            return number >= bound
+        case .atMost(let bound):
+            guard let number = value?.numberValue?.double else { return false }
+            return number <= bound
+        }
+    }
+
+    static func equals(_ value: JSONValue, _ literal: ClaimLiteral) -> Bool {
+        switch (value, literal) {
+        case (.string(let text, _), .string(let expected)): return text == expected
+        case (.number(let number, _), .number(let expected)): return number.double == expected
+        case (.bool(let flag, _), .boolean(let expected)): return flag == expected
+        default: return false
+        }
+    }
+
+    static func contains(_ value: JSONValue, _ literal: ClaimLiteral) -> Bool {
+        switch value {
+        case .array(let elements, _):
+            return elements.contains { equals($0, literal) }
+        case .string(let text, _):
+            guard case .string(let word) = literal else { return false }
+            return text.utf8.split(separator: UInt8(ascii: " ")).contains { $0.elementsEqual(word.utf8) }
+        default:
+            return false
+        }
+    }
+
+    static func hasType(_ value: JSONValue, _ type: ClaimValueType) -> Bool {
+        switch (type, value) {
+        case (.string, .string), (.number, .number), (.boolean, .bool): return true
+        case (.integer, .number(let number, _)):
+            guard let double = number.double else { return false }
+            return double == double.rounded()
+        case (.stringArray, .array(let elements, _)):
+            return elements.allSatisfy { if case .string = $0 { true } else { false } }
+        default: return false
+        }
+    }
+
+    static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text, _): "the string \"\(text)\""
+        case .number(let number, _): "the number \(number.text)"
+        case .bool(let flag, _): flag ? "true" : "false"
+        case .array(let elements, _): "an array of \(elements.count)"
+        case .object: "an object"
+        case .null: "null"
+        }
+    }
+}
+
+/// Descriptions of claim operations for messages.
+enum BundleDumpText {
+    static func describe(_ operation: ClaimCheck.Operation) -> String {
+        BundleDump.describe(operation)
+    }
+}

@@ -1,0 +1,115 @@
+import JOSE
+
+/// The outcome of one request: a value, never a thrown error.
+public struct Decision: Sendable {
+    public enum Verdict: String, Sendable, Hashable {
+        case allow, deny
+    }
+
+    /// The stable reason codes of the CLI and JSON contract.
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        case noAuthRequired = "no_auth_required"
+        case authenticated
+        case badRequest = "bad_request"
+        case tokenMissing = "token_missing"
+        case tokenAmbiguous = "token_ambiguous"
+        case tokenMalformed = "token_malformed"
+        case tokenTooLarge = "token_too_large"
+        case unsupportedAlgorithm = "unsupported_algorithm"
+        case unknownKey = "unknown_key"
+        case badSignature = "bad_signature"
+        case tokenExpired = "token_expired"
+        case tokenNotYetValid = "token_not_yet_valid"
+        case tokenIssuedInFuture = "token_issued_in_future"
+        case lifetimeExceeded = "lifetime_exceeded"
+        case issuerMismatch = "issuer_mismatch"
+        case subjectMismatch = "subject_mismatch"
+        case audienceMismatch = "audience_mismatch"
+        case claimRequirementFailed = "claim_requirement_failed"
+    }
+
+    public let verdict: Verdict
+    /// 200, 400, 401 or 403.
+    public let status: Int
+    public let reason: Reason
+    /// The entry that authenticated the request, or whose verification failed; nil when none was selected.
+    public let authentication: String?
+    /// What to change in the request before it goes upstream.
+    public let mutations: HeaderMutations
+    /// The `WWW-Authenticate` value (RFC 6750) for 401 and 403.
+    public let wwwAuthenticate: String?
+    /// The decision's steps, when asked for.
+    public let explanation: Explanation?
+    let detail: Detail
+
+    /// A human description, built only when asked for.
+    public var message: String { detail.message(reason: reason, entry: authentication) }
+
+    public var isAllowed: Bool { verdict == .allow }
+
+    /// Facts behind the reason, turned into a message lazily.
+    enum Detail: Sendable {
+        case none
+        case badRequest(BadRequest)
+        case verification(VerificationFailure)
+        case claim(ClaimFailure)
+        case noIssuer(String?)
+        case noTokenForEntry
+    }
+}
+
+/// Changes to the upstream request.
+public struct HeaderMutations: Sendable, Hashable {
+    /// Headers to set (after `remove`), lowercased names, in a fixed order.
+    public var set: [HTTPHeader]
+    /// Lowercased header names to remove: forwarded-claim headers the client sent, and the
+    /// token's header unless passed through.
+    public var remove: [String]
+    /// Query parameters to remove (the token, unless passed through).
+    public var removeQuery: [String]
+    /// Cookies to remove (the token, unless passed through).
+    public var removeCookies: [String]
+
+    public init(set: [HTTPHeader] = [], remove: [String] = [], removeQuery: [String] = [], removeCookies: [String] = []) {
+        self.set = set
+        self.remove = remove
+        self.removeQuery = removeQuery
+        self.removeCookies = removeCookies
+    }
+}
+
+/// Why a claim requirement failed.
+public struct ClaimFailure: Sendable, Hashable {
+    public let path: [String]
+    public let requirement: String
+    public let found: String
+    /// Where the requirement is written.
+    public let location: String
+}
+
+extension Decision.Detail {
+    func message(reason: Decision.Reason, entry: String?) -> String {
+        switch self {
+        case .badRequest(let problem):
+            return "bad request: \(problem.message)"
+        case .verification(let failure):
+            return "token rejected by `\(entry ?? "gatepass")`: \(failure.message)"
+        case .claim(let failure):
+            return "claim `\(failure.path.joined(separator: "."))` must satisfy \(failure.requirement) (\(failure.location)), but \(failure.found)"
+        case .noIssuer(let issuer):
+            if let issuer { return "no authentication that protects this request has the issuer `\(issuer)`" }
+            return "the token has no `iss` claim, so no authentication can be selected"
+        case .noTokenForEntry:
+            return "`\(entry ?? "gatepass")` matches the token's issuer but reads its token from elsewhere"
+        case .none:
+            switch reason {
+            case .noAuthRequired: return "no authentication protects this request"
+            case .authenticated: return "authenticated by `\(entry ?? "gatepass")`"
+            case .tokenMissing: return "this request needs a token and none was found"
+            case .tokenAmbiguous: return "the request carries several different tokens"
+            case .tokenMalformed: return "the token is empty"
+            default: return reason.rawValue
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import BundleFormat
+import JOSE
+
+/// Builds the decision value: mutations, `WWW-Authenticate` and the explanation.
+struct DecisionContext {
+    let policy: LoadedPolicy
+    let explain: Bool
+    var spoofed: [String] = []
+    var explanation: Explanation?
+
+    init(policy: LoadedPolicy, explain: Bool) {
+        self.policy = policy
+        self.explain = explain
+    }
+
+    func allow(_ reason: Decision.Reason, entry: Int?, token: JWSToken? = nil, foundAt: [FoundToken] = []) -> Decision {
+        var mutations = HeaderMutations(remove: spoofed)
+        var name: String?
+        if let entry {
+            let winner = policy.entries[entry].entry
+            name = winner.name
+            if let token {
+                for claim in winner.forwardedClaims {
+                    if let value = token.claim(claim.path).flatMap(Self.headerValue) {
+                        mutations.set.append(HTTPHeader(name: claim.header, value: value))
+                    }
+                }
+            }
+            for place in foundAt {
+                let own = winner.tokenLocations.first { $0.source == place.source && $0.name == place.name }
+                guard !(own?.passthrough ?? false) else { continue }
+                switch place.source {
+                case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }
+                case .query: if !mutations.removeQuery.contains(place.name) { mutations.removeQuery.append(place.name) }
+                case .cookie: if !mutations.removeCookies.contains(place.name) { mutations.removeCookies.append(place.name) }
+                }
+            }
+        }
+        return Decision(verdict: .allow, status: 200, reason: reason, authentication: name, mutations: mutations,
+                        wwwAuthenticate: nil, explanation: finished(), detail: .none)
+    }
+
+    func deny(_ status: Int, _ reason: Decision.Reason, entry: Int? = nil, detail: Decision.Detail = .none, presented: Bool = true) -> Decision {
+        let name = entry.map { policy.entries[$0].entry.name }
+        var challenge: String?
+        if status == 401 || status == 403 {
+            var value = "Bearer realm=\"\(name ?? "gatepass")\""
+            if status == 403 {
+                value += ", error=\"insufficient_scope\""
+            } else if reason == .tokenAmbiguous {
+                value += ", error=\"invalid_request\""
+            } else if presented {
+                value += ", error=\"invalid_token\""
+            }
+            if presented || status == 403 {
+                value += ", error_description=\"\(Self.quotedStringSafe(detail.message(reason: reason, entry: name)))\""
+            }
+            challenge = value
+        }
+        return Decision(verdict: .deny, status: status, reason: reason, authentication: name,
+                        mutations: HeaderMutations(remove: spoofed), wwwAuthenticate: challenge, explanation: finished(), detail: detail)
+    }
+
+    /// A claim as a header value: a string as is, a number or boolean as its JSON text, an
+    /// array of strings joined with `,`. Anything else, or a value with control characters
+    /// (header injection), sets no header.
+    static func headerValue(_ value: JSONValue) -> String? {
+        let text: String
+        switch value {
+        case .string(let string, _): text = string
+        case .number(let number, _): text = number.text
+        case .bool(let flag, _): text = flag ? "true" : "false"
+        case .array(let elements, _):
+            var parts: [String] = []
+            for element in elements {
+                guard case .string(let string, _) = element else { return nil }
+                parts.append(string)
+            }
+            text = parts.joined(separator: ",")
+        default: return nil
+        }
+        return text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) ? nil : text
+    }
+
+    /// RFC 6750 error descriptions exclude `"` and `\` and control characters.
+    static func quotedStringSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar in
+            if scalar == "\"" || scalar == "\\" { return "'" }
+            if scalar.value < 0x20 || scalar.value >= 0x7F { return nil }
+            return scalar
+        }))
+    }
+
+    // MARK: explanation
+
+    mutating func startExplanation(_ request: NormalizedRequest, domainClass: UInt32, node: UInt32) {
+        let program = policy.program
+        let tableNode = policy.pathTable[Int(node)]
+        var protecting: [Explanation.ProtectingEntry] = []
+        for index in tableNode.protecting {
+            let entry = program.entries[index]
+            var because: [String] = []
+            if entry.mode == .blacklist {
+                for rule in tableNode.matchedRules where program.rules[Int(rule)].entry == UInt32(index) {
+                    let info = program.rules[Int(rule)]
+                    because.append("rule domain \(info.domain) path \(info.path) at \(location(info.source))")
+                }
+            } else {
+                because.append("no whitelist rule of the entry (\(location(entry.source))) exempts the request")
+            }
+            protecting.append(.init(name: entry.name, mode: entry.mode == .blacklist ? "blacklist" : "whitelist", because: because))
+        }
+        explanation = Explanation(
+            host: request.host.text, path: request.path,
+            domainClass: "c\(domainClass) [\(program.domainClasses[Int(domainClass)].description)]",
+            pathNode: Int(node), protecting: protecting, token: nil, checks: [])
+    }
+
+    mutating func noteToken(_ token: JWSToken, foundAt: [FoundToken]) {
+        guard explain else { return }
+        let places = foundAt.map { "\(["header", "query", "cookie"][Int($0.source.rawValue)]) \($0.name)" }
+        explanation?.token = .init(foundAt: places, issuer: token.issuer, algorithm: token.header.algName, kid: token.header.kid)
+    }
+
+    mutating func check(_ entry: String?, _ name: String, passed: Bool, detail: String = "") {
+        guard explain else { return }
+        explanation?.checks.append(.init(entry: entry, name: name, passed: passed, detail: detail))
+    }
+
+    func location(_ index: UInt32) -> String {
+        let map = policy.program.sourceMap
+        return Int(index) < map.count ? map[Int(index)].description : "?"
+    }
+
+    func finished() -> Explanation? {
+        explain ? explanation : nil
+    }
+}

@@ -1,0 +1,146 @@
+import BundleFormat
+import JOSE
+
+extension LoadedPolicy {
+    /// Decides one request at time `now` (seconds since the epoch; read by the caller at
+    /// decision time). The steps are those of docs/semantics.md: normalise, walk the
+    /// tries, extract the token from the protecting entries' locations, select entries by
+    /// the token's issuer, verify, check claims, and build the upstream mutations.
+    public func decide(_ request: HTTPRequest, now: Double, explain: Bool = false) -> Decision {
+        var context = DecisionContext(policy: self, explain: explain)
+        context.spoofed = forwardedHeadersPresent(in: request.headers)
+        let normalized: NormalizedRequest
+        switch RequestNormalizer.normalize(request) {
+        case .failure(let problem):
+            return context.deny(400, .badRequest, detail: .badRequest(problem))
+        case .success(let value):
+            normalized = value
+        }
+        let domainClass = self.domainClass(of: normalized.host)
+        let nodeIndex = pathNode(from: classRoots[Int(domainClass)], segments: normalized.pathSegments)
+        let node = pathTable[Int(nodeIndex)]
+        if explain { context.startExplanation(normalized, domainClass: domainClass, node: nodeIndex) }
+        guard !node.protecting.isEmpty else {
+            return context.allow(.noAuthRequired, entry: nil)
+        }
+
+        let extraction = TokenExtractor.extract(from: normalized, locations: tokenLocations(of: node.protecting))
+        let token: String, foundAt: [FoundToken]
+        switch extraction {
+        case .none: return context.deny(401, .tokenMissing, presented: false)
+        case .ambiguous: return context.deny(401, .tokenAmbiguous)
+        case .empty: return context.deny(401, .tokenMalformed)
+        case .token(let value, let places):
+            token = value
+            foundAt = places
+        }
+        let parsed: JWSToken
+        switch JWSToken.parse(token) {
+        case .failure(let failure):
+            return context.deny(401, Self.reason(for: failure.code), detail: .verification(failure))
+        case .success(let value):
+            parsed = value
+        }
+        context.noteToken(parsed, foundAt: foundAt)
+
+        var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
+        for index in node.protecting where entries[index].entry.issuer == parsed.issuer {
+            let entry = entries[index]
+            let failure: (Int, Decision.Reason, Decision.Detail)
+            if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { $0.source == place.source && $0.name == place.name } }) {
+                failure = (401, .tokenMissing, .noTokenForEntry)
+            } else {
+                switch entry.verifier.verify(parsed, now: now) {
+                case .invalid(let verification):
+                    failure = (401, Self.reason(for: verification.code), .verification(verification))
+                case .valid:
+                    if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, payload: parsed, sourceMap: program.sourceMap) {
+                        failure = (403, .claimRequirementFailed, .claim(claim))
+                    } else {
+                        context.check(entry.entry.name, "token verified and claims hold", passed: true)
+                        return context.allow(.authenticated, entry: index, token: parsed, foundAt: foundAt)
+                    }
+                }
+            }
+            context.check(entry.entry.name, "verification", passed: false, detail: failure.2.message(reason: failure.1, entry: entry.entry.name))
+            if firstFailure == nil { firstFailure = (index, failure.0, failure.1, failure.2) }
+        }
+        guard let firstFailure else {
+            return context.deny(401, .issuerMismatch, detail: .noIssuer(parsed.issuer))
+        }
+        return context.deny(firstFailure.status, firstFailure.reason, entry: firstFailure.entry, detail: firstFailure.detail)
+    }
+
+    /// The domain class of a host: one table lookup per label, from the last label.
+    func domainClass(of host: NormalizedHost) -> UInt32 {
+        let labels: HostLabels
+        switch host {
+        case .missing: return program.missingHostClass
+        case .name(_, let reversed): labels = reversed
+        case .ipv4(let address): labels = HostLabels(name: address)
+        case .ipv6: return domainTable[0].fallOffClass
+        }
+        var node = domainTable[0]
+        for label in labels {
+            guard let next = node.edges[label] else { return node.fallOffClass }
+            node = domainTable[Int(next)]
+        }
+        return node.endClass
+    }
+
+    /// The path node reached by the segments: exact edge, else case-folded edge, else `other`.
+    func pathNode(from root: UInt32, segments: PathSegments) -> UInt32 {
+        var current = root
+        for segment in segments {
+            let node = pathTable[Int(current)]
+            if let next = node.exact[segment] {
+                current = next
+            } else if !node.folded.isEmpty, let next = node.folded[Substring(segment.lowercased())] {
+                current = next
+            } else {
+                current = node.other
+            }
+        }
+        return current
+    }
+
+    /// The protecting entries' token locations, each place once, in entry order.
+    func tokenLocations(of entryIndices: [Int]) -> [TokenLocation] {
+        if entryIndices.count == 1 { return entries[entryIndices[0]].entry.tokenLocations }
+        var locations: [TokenLocation] = []
+        for index in entryIndices {
+            for location in entries[index].entry.tokenLocations
+            where !locations.contains(where: { $0.source == location.source && $0.name == location.name }) {
+                locations.append(location)
+            }
+        }
+        return locations
+    }
+
+    /// Forwarded-claim headers the client sent: removed on every path so they cannot be spoofed.
+    func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
+        guard !forwardedHeaders.isEmpty else { return [] }
+        var present: [String] = []
+        for name in forwardedHeaders where headers.contains(where: { HeaderLookup.namesMatch($0.name, name) }) {
+            present.append(name)
+        }
+        return present.sorted()
+    }
+
+    static func reason(for code: VerificationFailure.Code) -> Decision.Reason {
+        switch code {
+        case .malformed: .tokenMalformed
+        case .tooLarge: .tokenTooLarge
+        case .unsupportedAlgorithm: .unsupportedAlgorithm
+        case .unknownKey: .unknownKey
+        case .badSignature: .badSignature
+        case .expired: .tokenExpired
+        case .notYetValid: .tokenNotYetValid
+        case .issuedInFuture: .tokenIssuedInFuture
+        case .lifetimeExceeded: .lifetimeExceeded
+        case .issuerMismatch: .issuerMismatch
+        case .subjectMismatch: .subjectMismatch
+        case .audienceMismatch: .audienceMismatch
+        }
+    }
+}

@@ -1,0 +1,127 @@
+public import BundleFormat
+import JOSE
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a bundle could not be loaded. `description` names what is wrong.
+public struct PolicyLoadError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Loads bundles: checks the digest, the signature when trusted keys are given (fail
+/// closed), resolves environment-variable HMAC secrets, and parses every key into an
+/// OpenSSL key once.
+public struct PolicyLoader: Sendable {
+    public var trustedKeys: [BundleTrustedKey]
+    /// Looks up environment variables; the process environment by default.
+    public var environment: @Sendable (String) -> String?
+
+    public init(trustedKeys: [BundleTrustedKey] = [], environment: @escaping @Sendable (String) -> String? = PolicyLoader.processEnvironment) {
+        self.trustedKeys = trustedKeys
+        self.environment = environment
+    }
+
+    public static let processEnvironment: @Sendable (String) -> String? = { name in
+        getenv(name).map { String(cString: $0) }
+    }
+
+    public func load(bytes: [UInt8]) throws(PolicyLoadError) -> LoadedPolicy {
+        let program: DecisionProgram
+        do {
+            program = try BundleReader(trustedKeys: trustedKeys).read(bytes)
+        } catch {
+            throw PolicyLoadError(error.description)
+        }
+        return try load(program: program)
+    }
+
+    /// Reads and loads a bundle file.
+    public func load(path: String) throws(PolicyLoadError) -> LoadedPolicy {
+        guard let bytes = FileBytes.read(path) else { throw PolicyLoadError("cannot read `\(path)`") }
+        return try load(bytes: bytes)
+    }
+
+    public func load(program: DecisionProgram) throws(PolicyLoadError) -> LoadedPolicy {
+        var verificationKeys: [VerificationKey] = []
+        for (index, key) in program.keys.enumerated() {
+            verificationKeys.append(try loadKey(key, index: index))
+        }
+        var entries: [RuntimeEntry] = []
+        for entry in program.entries {
+            var algorithms: Set<JWSAlgorithm> = []
+            for name in entry.algorithms {
+                guard let algorithm = JWSAlgorithm(rawValue: name) else {
+                    throw PolicyLoadError("entry `\(entry.name)`: unknown algorithm `\(name)`")
+                }
+                algorithms.insert(algorithm)
+            }
+            let keySet: KeySet
+            do {
+                keySet = try KeySet(entry.keyIndices.map { verificationKeys[Int($0)] })
+            } catch {
+                throw PolicyLoadError("entry `\(entry.name)`: \(error.message)")
+            }
+            let tokenPolicy = TokenPolicy(
+                issuer: entry.issuer, subject: entry.subject, audiences: entry.audiences,
+                allowedAlgorithms: algorithms, clockSkew: Double(entry.clockSkew),
+                requireExpiration: entry.requireExpiration, maxLifetime: entry.maxLifetime.map(Double.init))
+            entries.append(RuntimeEntry(entry: entry, verifier: JWTVerifier(keys: keySet, policy: tokenPolicy)))
+        }
+        return LoadedPolicy(program: program, entries: entries)
+    }
+
+    func loadKey(_ key: Key, index: Int) throws(PolicyLoadError) -> VerificationKey {
+        let alg = key.algorithm.flatMap { JWSAlgorithm(rawValue: $0) }
+        let name = "key \(index)\(key.kid.map { " (kid `\($0)`)" } ?? "")"
+        do {
+            switch key.material {
+            case .spki(let der):
+                return try VerificationKey(derSPKI: der, kid: key.kid, alg: alg)
+            case .secret(let secret):
+                return try VerificationKey(JWK(hmacSecret: secret, kid: key.kid, alg: alg))
+            case .secretFromEnvironment(let variable):
+                guard let text = environment(variable), !text.isEmpty else {
+                    throw PolicyLoadError("\(name): the environment variable `\(variable)` holding its HMAC secret is not set")
+                }
+                guard case .success(let secret) = Base64URL.decode(text) else {
+                    throw PolicyLoadError("\(name): the environment variable `\(variable)` is not base64url (unpadded, as a JWK `k`)")
+                }
+                let needed = alg?.hashLength ?? 32
+                guard secret.count >= needed else {
+                    throw PolicyLoadError("\(name): the secret in `\(variable)` is \(secret.count) bytes; \(alg?.rawValue ?? "HS256") needs at least \(needed) (RFC 7518 §3.2)")
+                }
+                return try VerificationKey(JWK(hmacSecret: secret, kid: key.kid, alg: alg))
+            }
+        } catch let error as PolicyLoadError {
+            throw error
+        } catch let error as KeyLoadError {
+            throw PolicyLoadError("\(name): \(error.message)")
+        } catch {
+            throw PolicyLoadError("\(name): \(error)")
+        }
+    }
+}
+
+/// Whole-file reads without Foundation.
+enum FileBytes {
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+            if count < buffer.count { break }
+        }
+        return ferror(file) == 0 ? bytes : nil
+    }
+}
