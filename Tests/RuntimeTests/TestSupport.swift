@@ -53,5 +53,5 @@ func assertHostRefused(_ host: String?, headers: [HTTPHeader] = [], _ code: BadR
 }
 
 func hostName(_ name: String) -> NormalizedHost {
-    .name(name, labelsReversed: name.split(separator: ".").reversed())
+    .name(name, labelsReversed: HostLabels(name: name))
 }

@@ -178,6 +178,14 @@ final class TokenExtractorTests: XCTestCase {
                        .token("abc", foundAt: [FoundToken(bearer), FoundToken(queryToken), FoundToken(cookieToken)]))
     }
 
+    func testTokensAreComparedByBytesNotByUnicodeEquivalence() {
+        // U+212A KELVIN SIGN is canonically equivalent to `K`, but a backend sees other bytes.
+        let headers = [HTTPHeader("Authorization", "Bearer aK"), HTTPHeader("Cookie", "session=a\u{212A}; \u{212A}=x")]
+        XCTAssertEqual(extract(headers, [bearer, cookieToken]), .ambiguous)
+        let kelvin = TokenLocation(source: .cookie, name: "K", prefix: "", passthrough: false)
+        XCTAssertEqual(extract([HTTPHeader("Cookie", "\u{212A}=x")], [kelvin]), TokenExtraction.none)
+    }
+
     func testDifferentTokensAcrossLocationsAreAmbiguous() {
         let headers = [HTTPHeader("Authorization", "Bearer abc"), HTTPHeader("Cookie", "session=xyz")]
         XCTAssertEqual(extract(headers, [bearer, cookieToken]), .ambiguous)

@@ -29,7 +29,9 @@ public enum CookieParser {
     public static func values(named name: String, in headers: [HTTPHeader]) -> [Substring] {
         var result: [Substring] = []
         for value in HeaderLookup.values(named: "cookie", in: headers) {
-            for cookie in cookies(in: value) where cookie.name == name { result.append(cookie.value) }
+            for cookie in cookies(in: value) where cookie.name.utf8.elementsEqual(name.utf8) {
+                result.append(cookie.value)
+            }
         }
         return result
     }

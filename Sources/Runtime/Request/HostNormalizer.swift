@@ -46,13 +46,11 @@ public enum HostNormalizer {
         if end == 0 { return invalid(0, "the host name is empty") }
 
         var hasUppercase = false
-        var dots = 0
         var labelStart = 0
         for i in 0..<end {
             let byte = b[i]
             if byte == ASCII.dot {
                 if i == labelStart { return invalid(i, "a host name has no empty labels") }
-                dots += 1
                 labelStart = i + 1
             } else if ASCII.isLetter(byte) {
                 if ASCII.isUppercase(byte) { hasUppercase = true }
@@ -80,26 +78,7 @@ public enum HostNormalizer {
                 return end
             }
         }
-        return .success(.name(name, labelsReversed: reversedLabels(of: name, dots: dots)))
-    }
-
-    /// The labels of a validated, ASCII name from last to first, as slices of it.
-    static func reversedLabels(of name: String, dots: Int) -> [Substring] {
-        var labels: [Substring] = []
-        labels.reserveCapacity(dots + 1)
-        let utf8 = name.utf8
-        var labelEnd = utf8.endIndex
-        var i = labelEnd
-        while i > utf8.startIndex {
-            let previous = utf8.index(before: i)
-            if utf8[previous] == ASCII.dot {
-                labels.append(name[i..<labelEnd])
-                labelEnd = previous
-            }
-            i = previous
-        }
-        labels.append(name[utf8.startIndex..<labelEnd])
-        return labels
+        return .success(.name(name, labelsReversed: HostLabels(name: name)))
     }
 
     /// `nil` when `b[from...]` is a valid port, otherwise why not.

@@ -9,19 +9,17 @@ public struct NormalizedRequest: Sendable {
     /// slash (except `/` itself), unreserved escapes decoded, other escapes uppercased.
     public var path: String
     /// The segments of `path`, as slices of it. `/` has none.
-    public var pathSegments: [Substring]
+    public var pathSegments: PathSegments { PathSegments(path: path) }
     /// What follows the first `?` up to the fragment, as a slice of the request-target;
     /// `nil` when there is no `?`. Used only to find query-parameter tokens.
     public var rawQuery: Substring?
     /// The headers as received, for token extraction and forwarding.
     public var headers: [HTTPHeader]
 
-    public init(method: String, host: NormalizedHost, path: String, pathSegments: [Substring],
-                rawQuery: Substring?, headers: [HTTPHeader]) {
+    public init(method: String, host: NormalizedHost, path: String, rawQuery: Substring?, headers: [HTTPHeader]) {
         self.method = method
         self.host = host
         self.path = path
-        self.pathSegments = pathSegments
         self.rawQuery = rawQuery
         self.headers = headers
     }
@@ -34,7 +32,7 @@ public enum NormalizedHost: Sendable, Hashable {
     /// A DNS-style name: lowercased, without port or trailing dot. `labelsReversed` are
     /// slices of the name from the last label to the first (`["com", "example", "api"]`),
     /// the order the domain trie is walked in.
-    case name(String, labelsReversed: [Substring])
+    case name(String, labelsReversed: HostLabels)
     /// A dotted-quad IPv4 address (`192.0.2.1`).
     case ipv4(String)
     /// An IPv6 literal with its brackets, in RFC 5952 canonical form (`[2001:db8::1]`).

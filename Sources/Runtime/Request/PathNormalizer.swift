@@ -3,7 +3,7 @@ public struct NormalizedPath: Sendable, Hashable {
     /// Starts with `/`; no empty, `.` or `..` segments and no trailing slash (except `/`).
     public var path: String
     /// The segments of `path`, as slices of it. `/` has none.
-    public var segments: [Substring]
+    public var segments: PathSegments { PathSegments(path: path) }
     /// What follows the first `?` up to the fragment, as a slice of the target.
     public var rawQuery: Substring?
 }
@@ -58,7 +58,7 @@ public enum PathNormalizer {
             }
             if let failure { return .failure(failure) }
         }
-        return .success(NormalizedPath(path: path, segments: segments(of: path), rawQuery: rawQuery))
+        return .success(NormalizedPath(path: path, rawQuery: rawQuery))
     }
 
     /// True when the path needs no change: only plain visible ASCII, no `%`, no empty,
@@ -192,27 +192,6 @@ public enum PathNormalizer {
         case ASCII.semicolon: return .semicolon
         default: return nil
         }
-    }
-
-    /// The segments of a normalised path, as slices of it.
-    static func segments(of path: String) -> [Substring] {
-        let utf8 = path.utf8
-        var count = 0
-        for byte in utf8 where byte == ASCII.slash { count += 1 }
-        if utf8.count == 1 { return [] }
-        var result: [Substring] = []
-        result.reserveCapacity(count)
-        var start = utf8.index(after: utf8.startIndex)
-        var i = start
-        while i < utf8.endIndex {
-            if utf8[i] == ASCII.slash {
-                result.append(path[start..<i])
-                start = utf8.index(after: i)
-            }
-            i = utf8.index(after: i)
-        }
-        result.append(path[start..<utf8.endIndex])
-        return result
     }
 }
 

@@ -30,8 +30,7 @@ public enum RequestNormalizer {
         switch PathNormalizer.normalize(target: request.target) {
         case .success(let path):
             return .success(NormalizedRequest(method: request.method, host: host, path: path.path,
-                                              pathSegments: path.segments, rawQuery: path.rawQuery,
-                                              headers: request.headers))
+                                              rawQuery: path.rawQuery, headers: request.headers))
         case .failure(let problem):
             return .failure(problem)
         }

@@ -43,7 +43,7 @@ public enum TokenExtractor {
                 }
             case .cookie:
                 for header in HeaderLookup.values(named: "cookie", in: headers) {
-                    for cookie in CookieParser.cookies(in: header) where cookie.name == location.name {
+                    for cookie in CookieParser.cookies(in: header) where cookie.name.utf8.elementsEqual(location.name.utf8) {
                         guard !cookie.value.isEmpty else { continue }
                         if let token = afterPrefix(cookie.value, prefix: location.prefix) {
                             found.add(token, at: location)
@@ -103,7 +103,8 @@ public enum TokenExtractor {
 
         mutating func add(_ candidate: Substring, at location: TokenLocation) {
             if let token {
-                guard token == candidate else {
+                // Bytes, not Unicode equivalence: `K` and U+212A are different tokens.
+                guard token.utf8.elementsEqual(candidate.utf8) else {
                     isAmbiguous = true
                     return
                 }

@@ -1,0 +1,161 @@
+/// The segments of a normalised path, first to last, as slices of it.
+///
+/// A view, not an array: normalising a request allocates nothing for it, and the path
+/// trie reads each segment as it walks. Written as an array literal (`["a", "b"]`) it
+/// stands for the path `/a/b`; two values are equal when their paths are.
+public struct PathSegments: Sequence, Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The normalised path the segments are slices of.
+    public let path: String
+
+    /// `path` must be normalised (as `PathNormalizer` makes it): it starts with `/` and
+    /// has no empty segment.
+    public init(path: String) {
+        self.path = path
+    }
+
+    public init(arrayLiteral segments: Substring...) {
+        path = "/" + segments.joined(separator: "/")
+    }
+
+    /// `/` has no segments.
+    public var isEmpty: Bool { path.utf8.count <= 1 }
+
+    public var count: Int {
+        if isEmpty { return 0 }
+        var slashes = 0
+        for byte in path.utf8 where byte == ASCII.slash { slashes += 1 }
+        return slashes
+    }
+
+    public var description: String { Array(self).description }
+
+    /// Calls `body` with the UTF-8 bytes of each segment in order, until it returns
+    /// `false`; returns whether every segment was visited. The fastest way to walk a
+    /// trie: no slice is made and nothing is retained per segment.
+    @inlinable
+    public func forEachSegmentUTF8(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
+        try path.utf8.withContiguousStorageIfAvailable { bytes in
+            try Self.forEach(in: bytes, body)
+        } ?? {
+            var copy = path
+            return try copy.withUTF8 { bytes in try Self.forEach(in: bytes, body) }
+        }()
+    }
+
+    @inlinable
+    static func forEach(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
+        guard bytes.count > 1 else { return true }
+        var start = 1
+        for i in 1..<bytes.count where bytes[i] == 0x2F {
+            guard try body(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return false }
+            start = i + 1
+        }
+        return try body(UnsafeBufferPointer(rebasing: bytes[start...]))
+    }
+
+    public func makeIterator() -> Iterator {
+        let utf8 = path.utf8
+        return Iterator(path: path, position: isEmpty ? utf8.endIndex : utf8.index(after: utf8.startIndex), done: isEmpty)
+    }
+
+    public struct Iterator: IteratorProtocol, Sendable {
+        let path: String
+        var position: String.Index
+        var done: Bool
+
+        public mutating func next() -> Substring? {
+            if done { return nil }
+            let utf8 = path.utf8
+            let start = position
+            var i = start
+            while i < utf8.endIndex && utf8[i] != ASCII.slash { i = utf8.index(after: i) }
+            if i < utf8.endIndex {
+                position = utf8.index(after: i)
+            } else {
+                done = true
+            }
+            return path[start..<i]
+        }
+    }
+}
+
+/// The labels of a host name from the last to the first (`com`, `example`, `api`), as
+/// slices of it: the order the domain trie is walked in.
+///
+/// A view, not an array: normalising a request allocates nothing for it. Written as an
+/// array literal (`["com", "example"]`) it stands for `example.com`; two values are equal
+/// when their names are.
+public struct HostLabels: Sequence, Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The validated, lowercased name the labels are slices of.
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    public init(arrayLiteral labelsReversed: Substring...) {
+        name = labelsReversed.reversed().joined(separator: ".")
+    }
+
+    public var count: Int {
+        var dots = 0
+        for byte in name.utf8 where byte == ASCII.dot { dots += 1 }
+        return dots + 1
+    }
+
+    public var description: String { Array(self).description }
+
+    /// Calls `body` with the UTF-8 bytes of each label from the last to the first, until
+    /// it returns `false`; returns whether every label was visited. The fastest way to
+    /// walk the domain trie: no slice is made and nothing is retained per label.
+    @inlinable
+    public func forEachLabelUTF8(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
+        try name.utf8.withContiguousStorageIfAvailable { bytes in
+            try Self.forEach(in: bytes, body)
+        } ?? {
+            var copy = name
+            return try copy.withUTF8 { bytes in try Self.forEach(in: bytes, body) }
+        }()
+    }
+
+    @inlinable
+    static func forEach(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
+        var end = bytes.count
+        var i = end
+        while i > 0 {
+            i -= 1
+            if bytes[i] == 0x2E {
+                guard try body(UnsafeBufferPointer(rebasing: bytes[(i + 1)..<end])) else { return false }
+                end = i
+            }
+        }
+        return try body(UnsafeBufferPointer(rebasing: bytes[0..<end]))
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(name: name, position: name.utf8.endIndex, done: name.isEmpty)
+    }
+
+    public struct Iterator: IteratorProtocol, Sendable {
+        let name: String
+        var position: String.Index
+        var done: Bool
+
+        public mutating func next() -> Substring? {
+            if done { return nil }
+            let utf8 = name.utf8
+            let end = position
+            var i = end
+            while i > utf8.startIndex {
+                let previous = utf8.index(before: i)
+                if utf8[previous] == ASCII.dot {
+                    position = previous
+                    return name[i..<end]
+                }
+                i = previous
+            }
+            done = true
+            return name[utf8.startIndex..<end]
+        }
+    }
+}
