@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "gatepass",
             dependencies: [
-                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat",
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

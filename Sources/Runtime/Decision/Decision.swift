@@ -93,7 +93,8 @@ extension Decision.Detail {
         case .badRequest(let problem):
             return "bad request: \(problem.message)"
         case .verification(let failure):
-            return "token rejected by `\(entry ?? "gatepass")`: \(failure.message)"
+            guard let entry else { return "invalid token: \(failure.message)" }
+            return "token rejected by `\(entry)`: \(failure.message)"
         case .claim(let failure):
             return "claim `\(failure.path.joined(separator: "."))` must satisfy \(failure.requirement) (\(failure.location)), but \(failure.found)"
         case .noIssuer(let issuer):
