@@ -15,7 +15,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Gatepass",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatepass", targets: ["gatepass"]),
         .library(name: "JOSE", targets: ["JOSE"]),

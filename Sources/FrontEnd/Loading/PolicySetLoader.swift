@@ -31,7 +31,7 @@ public struct PolicySetLoader: Sendable {
         var ioFailure = false
         var found: [String] = []
         for path in paths {
-            let clean = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+            let clean = Self.cleanPath(path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: clean, isDirectory: &isDirectory) else {
                 diagnostics.error(.fileUnreadable, "no such file or directory: `\(path)`", at: nil)
@@ -132,9 +132,19 @@ public struct PolicySetLoader: Sendable {
     }
 
     static func resolve(_ relative: String, from policyPath: String) -> String {
-        if relative.hasPrefix("/") { return relative }
-        guard let slash = policyPath.lastIndex(of: "/") else { return relative }
-        return String(policyPath[..<slash]) + "/" + relative
+        if relative.hasPrefix("/") { return cleanPath(relative) }
+        guard let slash = policyPath.lastIndex(of: "/") else { return cleanPath(relative) }
+        return cleanPath(String(policyPath[..<slash]) + "/" + relative)
+    }
+
+    /// One spelling per path, so reports and bundles do not depend on how a path was
+    /// typed: `./Policies//a.yaml` and `Policies/a.yaml` are the same file.
+    public static func cleanPath(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 
     func readFile(_ path: String) -> Swift.Result<SourceFile, Diagnostic> {

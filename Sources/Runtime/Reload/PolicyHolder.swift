@@ -1,0 +1,80 @@
+import BundleFormat
+import Synchronization
+
+/// Holds the policy in use and swaps in new bundles atomically.
+///
+/// A reload that fails (unreadable, corrupted, unsigned when trusted keys are set, a
+/// missing environment secret) leaves the last good policy serving and reports why.
+/// Readers take the current policy with `current` (one short lock to copy a reference)
+/// and then decide on that immutable snapshot without any lock.
+public final class PolicyHolder: Sendable {
+    /// What happened to the last reload.
+    public enum ReloadOutcome: Sendable {
+        case loaded(revision: String)
+        case keptPrevious(revision: String?, error: PolicyLoadError)
+    }
+
+    private let state: Mutex<State>
+    public let loader: PolicyLoader
+
+    struct State {
+        var policy: LoadedPolicy?
+        var lastError: PolicyLoadError?
+    }
+
+    public init(loader: PolicyLoader = PolicyLoader()) {
+        self.loader = loader
+        state = Mutex(State())
+    }
+
+    /// The policy in use, or nil before the first successful load.
+    public var current: LoadedPolicy? {
+        state.withLock { $0.policy }
+    }
+
+    /// The revision in use.
+    public var revision: String? { current?.revision }
+
+    /// Why the last reload failed, if it did.
+    public var lastError: PolicyLoadError? {
+        state.withLock { $0.lastError }
+    }
+
+    /// Loads `bytes` and swaps the result in; on failure keeps serving the previous policy.
+    @discardableResult
+    public func reload(bytes: [UInt8]) -> ReloadOutcome {
+        do {
+            let policy = try loader.load(bytes: bytes)
+            state.withLock { state in
+                state.policy = policy
+                state.lastError = nil
+            }
+            return .loaded(revision: policy.revision)
+        } catch {
+            let revision = state.withLock { state -> String? in
+                state.lastError = error
+                return state.policy?.revision
+            }
+            return .keptPrevious(revision: revision, error: error)
+        }
+    }
+
+    /// Reads a bundle file and reloads from it.
+    @discardableResult
+    public func reload(path: String) -> ReloadOutcome {
+        guard let bytes = FileBytes.read(path) else {
+            let error = PolicyLoadError("cannot read `\(path)`")
+            let revision = state.withLock { state -> String? in
+                state.lastError = error
+                return state.policy?.revision
+            }
+            return .keptPrevious(revision: revision, error: error)
+        }
+        return reload(bytes: bytes)
+    }
+
+    /// Decides with the policy in use; without one, every request is denied (fail closed).
+    public func decide(_ request: HTTPRequest, now: Double, explain: Bool = false) -> Decision? {
+        current?.decide(request, now: now, explain: explain)
+    }
+}
