@@ -16,7 +16,7 @@ public struct NormalizedPath: Sendable, Hashable {
 /// `?`), require a leading `/`, decode percent-escapes of unreserved characters once and
 /// uppercase the others, refuse what is ambiguous, then merge repeated slashes and
 /// remove dot segments (RFC 3986 §5.2.4), dropping any trailing slash. See
-/// `docs/request-normalization.md`.
+/// `docs/semantics.md`.
 public enum PathNormalizer {
     public static func normalize(target: String) -> Result<NormalizedPath, BadRequest> {
         ASCII.withBytes(target) { bytes in normalize(bytes, target: target) }

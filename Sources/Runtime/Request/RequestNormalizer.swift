@@ -3,7 +3,7 @@
 ///
 /// The host is the request's `host` field, or else its `Host` header (two `Host`
 /// headers are refused whatever the field says); see `HostNormalizer` and
-/// `PathNormalizer` for the rest, and `docs/request-normalization.md` for every step.
+/// `PathNormalizer` for the rest, and `docs/semantics.md` for every step.
 public enum RequestNormalizer {
     public static func normalize(_ request: HTTPRequest) -> Result<NormalizedRequest, BadRequest> {
         var hostHeader: String?
