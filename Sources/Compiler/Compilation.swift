@@ -1,5 +1,5 @@
 public import BundleFormat
-import Diagnostics
+public import Diagnostics
 import Foundation
 import FrontEnd
 
@@ -17,7 +17,17 @@ extension Pipeline {
 
     /// Loads, checks, lowers and serialises. Nothing is produced when there are errors.
     public func compile(paths: [String], revision: String? = nil, signingKey: BundleSigningKey? = nil) -> CompileOutcome {
-        let loaded = loader.load(paths: paths)
+        compile(loaded: loader.load(paths: paths), revision: revision, signingKey: signingKey)
+    }
+
+    /// The same from files already in memory (for example read from a git revision).
+    public func compile(files: [SourceFile], revision: String? = nil, signingKey: BundleSigningKey? = nil) -> CompileOutcome {
+        let (policySet, diagnostics) = loader.decode(files: files)
+        return compile(loaded: PolicySetLoader.Result(policySet: policySet, diagnostics: diagnostics, hadIOFailure: false),
+                       revision: revision, signingKey: signingKey)
+    }
+
+    func compile(loaded: PolicySetLoader.Result, revision: String?, signingKey: BundleSigningKey?) -> CompileOutcome {
         var diagnostics = loaded.diagnostics
         let checked = Checker().check(loaded.policySet)
         diagnostics.append(contentsOf: checked.diagnostics.diagnostics)

@@ -12,10 +12,15 @@ public struct PolicySetLoader: Sendable {
 
     public var maxFileSize: Int
     public var reader: YAMLReader
+    /// Reads a `jwksFile` (already resolved against its policy file); nil reads the file
+    /// system. `gatepass diff` reads them from a git revision instead.
+    public var keyFileSource: (@Sendable (String) -> Swift.Result<SourceFile, KeyFileError>)?
 
-    public init(maxFileSize: Int = PolicySetLoader.defaultMaxFileSize, reader: YAMLReader = YAMLReader()) {
+    public init(maxFileSize: Int = PolicySetLoader.defaultMaxFileSize, reader: YAMLReader = YAMLReader(),
+                keyFileSource: (@Sendable (String) -> Swift.Result<SourceFile, KeyFileError>)? = nil) {
         self.maxFileSize = maxFileSize
         self.reader = reader
+        self.keyFileSource = keyFileSource
     }
 
     /// The outcome of loading: the set, every diagnostic, and whether input could not be read.
@@ -24,6 +29,12 @@ public struct PolicySetLoader: Sendable {
         public var diagnostics: DiagnosticBag
         /// True when a path or file could not be read (the CLI exits 2).
         public var hadIOFailure: Bool
+
+        public init(policySet: PolicySet, diagnostics: DiagnosticBag, hadIOFailure: Bool) {
+            self.policySet = policySet
+            self.diagnostics = diagnostics
+            self.hadIOFailure = hadIOFailure
+        }
     }
 
     public func load(paths: [String]) -> Result {
@@ -76,7 +87,7 @@ public struct PolicySetLoader: Sendable {
                 var decoder = EntryDecoder { relative, policyFile in
                     let path = Self.resolve(relative, from: policyFile.path)
                     if let cached = keyFiles[path] { return cached }
-                    let result = self.readKeyFile(path)
+                    let result = self.keyFileSource?(path) ?? self.readKeyFile(path)
                     keyFiles[path] = result
                     return result
                 }
