@@ -1,5 +1,6 @@
 import ArgumentParser
 import BundleFormat
+import Diagnostics
 import Foundation
 import JOSE
 import Runtime

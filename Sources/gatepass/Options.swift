@@ -28,6 +28,13 @@ struct DiagnosticOutputOptions: ParsableArguments {
         case auto, always, never
     }
 
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif, github
+    }
+
+    @Option(help: "Diagnostics format: text (for people), json, sarif (SARIF 2.1.0) or github (workflow annotations).")
+    var format: Format = .text
+
     @Flag(help: "Treat warnings as errors for the exit code.")
     var strict = false
 
@@ -46,7 +53,10 @@ struct DiagnosticOutputOptions: ParsableArguments {
     }
 }
 
-/// Prints diagnostics to standard error and the summary line to standard output.
+/// Prints diagnostics in the chosen format. Text goes to standard error with the summary
+/// line on standard output; machine formats own standard output (the summary line then
+/// goes to standard error), except GitHub annotations, which the runner reads from
+/// standard output next to the summary.
 struct DiagnosticPrinter {
     let options: DiagnosticOutputOptions
 
@@ -60,10 +70,20 @@ struct DiagnosticPrinter {
                 return errors <= limit
             }
         }
-        let renderer = TextRenderer(colors: options.useColors)
-        let text = renderer.render(diagnostics)
-        FileHandle.standardError.write(Data(text.utf8))
         let summary = TextRenderer.summary(errors: bag.errorCount, warnings: bag.warningCount, files: fileCount)
-        Swift.print(summary)
+        switch options.format {
+        case .text:
+            FileHandle.standardError.write(Data(TextRenderer(colors: options.useColors).render(diagnostics).utf8))
+            Swift.print(summary)
+        case .json:
+            Swift.print(MachineRenderer.json(diagnostics), terminator: "")
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        case .sarif:
+            Swift.print(MachineRenderer.sarif(diagnostics, toolVersion: GatepassVersion.current), terminator: "")
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        case .github:
+            Swift.print(MachineRenderer.github(diagnostics), terminator: "")
+            Swift.print(summary)
+        }
     }
 }

@@ -1,6 +1,6 @@
-/// A small JSON writer with a fixed key order, so CLI output is stable for scripts and
-/// golden files.
-indirect enum JSONOutput {
+/// A small JSON writer with a fixed key order, so machine output is stable for scripts
+/// and golden files.
+public indirect enum JSONOutput: Sendable {
     case null
     case bool(Bool)
     case int(Int)
@@ -8,13 +8,13 @@ indirect enum JSONOutput {
     case array([JSONOutput])
     case object([(String, JSONOutput)])
 
-    var text: String {
+    public var text: String {
         var out = ""
         write(into: &out)
         return out
     }
 
-    func write(into out: inout String) {
+    public func write(into out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
@@ -39,7 +39,7 @@ indirect enum JSONOutput {
         }
     }
 
-    static func quote(_ text: String, into out: inout String) {
+    public static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
