@@ -79,4 +79,13 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(Array(read.entries[0].issuer.utf8), Array("https://caf\u{E9}.example".utf8))
         XCTAssertEqual(read.entries[1].subject.map { Array($0.utf8) }, Array("https://cafe\u{301}.example".utf8))
     }
+
+    /// `maxLifetime` uses 0xFFFFFFFF as its "absent" marker, so a program whose bound is
+    /// exactly `UInt32.max` seconds is written without complaint and read back with no
+    /// bound at all. The writer should refuse the value (or the format carry a flag).
+    func testKnownBug_largestMaxLifetimeIsNotReadBackAsAbsent() throws {
+        var program = SamplePrograms.full()
+        program.entries[0].maxLifetime = UInt32.max
+        XCTAssertEqual(try BundleReader().read(BundleWriter().write(program)).entries[0].maxLifetime, UInt32.max)
+    }
 }

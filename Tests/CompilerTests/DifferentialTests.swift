@@ -10,17 +10,26 @@ final class DifferentialTests: XCTestCase {
     static let requestsPerSet = 600
 
     func testCompiledTriesAgreeWithTheReferenceMatcher() throws {
+        try compare(sets: 0..<Self.policySets, entries: 1...6, requests: Self.requestsPerSet)
+    }
+
+    /// Over 64 entries, so every entry set spans several words.
+    func testLargeSetsAgreeWithTheReferenceMatcher() throws {
+        try compare(sets: 1_000..<1_002, entries: 65...80, requests: 250)
+    }
+
+    func compare(sets: Range<Int>, entries: ClosedRange<Int>, requests: Int) throws {
         let workspace = try PolicyWorkspace()
         var failures = 0
-        for setIndex in 0..<Self.policySets {
+        for setIndex in sets {
             var generator = RandomPolicySets(seed: 0xD1FF_0000 &+ UInt64(setIndex))
-            let text = generator.policyFile(setIndex: setIndex)
+            let text = generator.policyFile(setIndex: setIndex, entries: entries)
             let compiled = try compile([try workspace.write("set-\(setIndex).yaml", text)])
             let program = compiled.program
             let enabled = compiled.policySet.entries.filter(\.enabled.value)
             XCTAssertEqual(program.entries.map(\.name), enabled.map(\.name.value).sorted(), "set \(setIndex)")
             assertDeterministicShape(program, "set \(setIndex)")
-            for _ in 0..<Self.requestsPerSet {
+            for _ in 0..<requests {
                 let request = generator.request()
                 let expected = ReferenceMatcher.protecting(enabled, request)
                 let actual = protectingNames(program, request)

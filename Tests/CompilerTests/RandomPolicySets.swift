@@ -45,9 +45,9 @@ struct RandomPolicySets {
     }
 
     /// A policy file of several entries (names deliberately not in sorted order).
-    mutating func policyFile(setIndex: Int) -> String {
+    mutating func policyFile(setIndex: Int, entries: ClosedRange<Int> = 1...6) -> String {
         var documents: [String] = []
-        let count = Int.random(in: 1...6, using: &random)
+        let count = Int.random(in: entries, using: &random)
         for index in 0..<count {
             let mode = chance(50) ? "whitelist" : "blacklist"
             var lines = [
