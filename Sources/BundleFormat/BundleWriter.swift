@@ -100,7 +100,8 @@ public struct BundleWriter: Sendable {
             stringList(entry.algorithms, &w, &strings)
             w.u32(entry.clockSkew)
             w.bool(entry.requireExpiration)
-            w.u32(entry.maxLifetime ?? BundleLayout.none)
+            w.bool(entry.maxLifetime != nil)
+            w.u32(entry.maxLifetime ?? 0)
             w.count(entry.keyIndices.count)
             for index in entry.keyIndices { w.u32(index) }
             w.count(entry.tokenLocations.count)
@@ -217,15 +218,17 @@ public struct BundleWriter: Sendable {
     }
 }
 
-/// Interns strings in first-use order.
+/// Interns strings in first-use order, keyed by their exact UTF-8 bytes: JWT claims are
+/// compared without Unicode normalisation, so `é` and `e` + U+0301 must stay distinct.
 struct StringTable {
-    private var ids: [String: UInt32] = [:]
+    private var ids: [[UInt8]: UInt32] = [:]
     private var strings: [String] = []
 
     mutating func id(_ string: String) -> UInt32 {
-        if let id = ids[string] { return id }
+        let bytes = Array(string.utf8)
+        if let id = ids[bytes] { return id }
         let id = UInt32(strings.count)
-        ids[string] = id
+        ids[bytes] = id
         strings.append(string)
         return id
     }

@@ -84,6 +84,7 @@ struct ReadContext {
             let algorithms = try stringList(&reader)
             let skew = try reader.u32()
             let requireExpiration = try reader.bool()
+            let hasLifetime = try reader.bool()
             let lifetime = try reader.u32()
             let keyIndices = try u32List(&reader)
             let locationCount = try reader.count(minimumItemSize: 10)
@@ -100,7 +101,7 @@ struct ReadContext {
             for _ in 0..<forwardCount { forwarded.append(ForwardedClaim(path: try stringList(&reader), header: try string(&reader))) }
             entries.append(Entry(
                 name: name, mode: mode, issuer: issuer, subject: subject, audiences: audiences, algorithms: algorithms,
-                clockSkew: skew, requireExpiration: requireExpiration, maxLifetime: lifetime == BundleLayout.none ? nil : lifetime,
+                clockSkew: skew, requireExpiration: requireExpiration, maxLifetime: hasLifetime ? lifetime : nil,
                 keyIndices: keyIndices, tokenLocations: locations, claimChecks: checks, forwardedClaims: forwarded,
                 source: try reader.u32()))
         }

@@ -2,12 +2,12 @@
 /// path segments to the path node that decides the request. The runtime uses its own
 /// faster tables built from the same nodes; tests compare both with this walk.
 public enum TrieWalk {
-    /// The domain class of a host given as labels from the last (`com`) to the first,
-    /// or the missing-host class when `labels` is nil.
+    /// The domain class of a host given as labels from the last (`com`) to the first
+    /// (compared case-insensitively), or the missing-host class when `labels` is nil.
     public static func domainClass(_ program: DecisionProgram, reversedLabels labels: [String]?) -> UInt32 {
         guard let labels else { return program.missingHostClass }
         var node = program.domainNodes[0]
-        for label in labels {
+        for label in labels.map({ $0.lowercased() }) {
             guard let edge = node.edges.first(where: { $0.label == label }) else { return node.fallOffClass }
             node = program.domainNodes[Int(edge.node)]
         }

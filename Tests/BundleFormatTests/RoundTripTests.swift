@@ -71,7 +71,7 @@ final class RoundTripTests: XCTestCase {
     /// normalisation), so a bundle must carry each string's exact bytes. The string table
     /// interns by `String` equality, which is canonical equivalence: a decomposed `é`
     /// is stored as the precomposed one written earlier.
-    func testKnownBug_canonicallyEquivalentStringsKeepTheirBytes() throws {
+    func testcanonicallyEquivalentStringsKeepTheirBytes() throws {
         var program = SamplePrograms.full()
         program.entries[0].issuer = "https://caf\u{E9}.example"
         program.entries[1].subject = "https://cafe\u{301}.example"
@@ -83,7 +83,7 @@ final class RoundTripTests: XCTestCase {
     /// `maxLifetime` uses 0xFFFFFFFF as its "absent" marker, so a program whose bound is
     /// exactly `UInt32.max` seconds is written without complaint and read back with no
     /// bound at all. The writer should refuse the value (or the format carry a flag).
-    func testKnownBug_largestMaxLifetimeIsNotReadBackAsAbsent() throws {
+    func testlargestMaxLifetimeIsNotReadBackAsAbsent() throws {
         var program = SamplePrograms.full()
         program.entries[0].maxLifetime = UInt32.max
         XCTAssertEqual(try BundleReader().read(BundleWriter().write(program)).entries[0].maxLifetime, UInt32.max)

@@ -7,7 +7,7 @@ import XCTest
 /// in, or how often the compiler runs. The revision is the content hash unless given.
 final class DeterminismTests: XCTestCase {
     static let policies = repositoryRoot.appendingPathComponent("Policies")
-    static let policyFiles = ["internal-ai.yaml", "mobile.yaml", "partner-api.yaml", "keys/mobile.json"]
+    static let policyFiles = ["billing-webhooks.yaml", "internal-ai.yaml", "mobile.yaml", "partner-api.yaml", "keys/mobile.json"]
 
     func testCompilingTwiceGivesIdenticalBytes() throws {
         let first = try compile([Self.policies.path])

@@ -151,6 +151,11 @@ public struct PolicySetLoader: Sendable {
     /// One spelling per path, so reports and bundles do not depend on how a path was
     /// typed: `./Policies//a.yaml` and `Policies/a.yaml` are the same file.
     public static func cleanPath(_ path: String) -> String {
+        var path = path
+        // An absolute path inside the working directory is shown relative to it, so the
+        // bundle's manifest and source map do not depend on where the repository lives.
+        let cwd = FileManager.default.currentDirectoryPath
+        if path.hasPrefix(cwd + "/") { path = String(path.dropFirst(cwd.count + 1)) }
         let absolute = path.hasPrefix("/")
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         let joined = parts.joined(separator: "/")
