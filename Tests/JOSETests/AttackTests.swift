@@ -41,7 +41,7 @@ final class AttackTests: XCTestCase {
         let input = Support.b64(header("HS256", kid: "rsa-1")) + "." + Support.b64(Self.claims)
         let secretSigner = HMACWithSecret(secret: Self.rsa.jwk.keyMaterial)
         let token = input + "." + Base64URL.encode(secretSigner.mac(Array(input.utf8)))
-        XCTAssertEqual(code(token), .unknownKey, "the RSA key selected by kid is not an HMAC key")
+        XCTAssertEqual(code(token), .unsupportedAlgorithm, "the RSA key selected by kid does not allow HS256")
         let withoutKid = Support.b64(header("HS256", kid: nil)) + "." + Support.b64(Self.claims)
         let rsaOnly = JWTVerifier(keys: try! KeySet(jwks: [Self.rsa.jwk]), policy: TokenPolicy(issuer: Self.issuer))
         XCTAssertEqual(code(withoutKid + "." + Base64URL.encode(secretSigner.mac(Array(withoutKid.utf8))), rsaOnly), .unknownKey)
@@ -181,7 +181,9 @@ final class AttackTests: XCTestCase {
         let p384 = TestSigner(algorithm: .ES384, keyType: .ec(.p384), kid: "p384")
         let verifier = JWTVerifier(keys: try! KeySet(jwks: [p384.jwk]), policy: TokenPolicy(issuer: Self.issuer))
         let token = Self.ec.sign(header: header("ES256", kid: "p384"), payload: Self.claims)
-        XCTAssertEqual(code(token, verifier), .unknownKey)
+        XCTAssertEqual(code(token, verifier), .unsupportedAlgorithm, "selected by kid, the P-384 key does not allow ES256")
+        let withoutKid = Self.ec.sign(header: header("ES256", kid: nil), payload: Self.claims)
+        XCTAssertEqual(code(withoutKid, verifier), .unknownKey, "no key of ES256's curve")
     }
 
     func testNonCanonicalEd25519S() {

@@ -130,6 +130,16 @@ final class VerificationOrderTests: XCTestCase {
         XCTAssertTrue(verifier.verify(parsed, now: 1000).isValid)
     }
 
+    func testParseAcceptsSubstringsAndBytes() throws {
+        let token = Self.signer.sign(header: Self.header, payload: claims(#""exp":5000"#))
+        let padded = " " + token + " "
+        let slice = padded.dropFirst().dropLast()
+        XCTAssertEqual(try JWSToken.parse(slice, maxBytes: 8192).get().issuer, Self.issuer)
+        XCTAssertEqual(try JWSToken.parse(utf8: Array(token.utf8), maxBytes: 8192).get().header.kid, "k")
+        let verifier = JWTVerifier(keys: try KeySet(jwks: [Self.signer.jwk]), policy: TokenPolicy(issuer: Self.issuer))
+        XCTAssertTrue(verifier.verify(try JWSToken.parse(slice, maxBytes: 8192).get(), now: 1000).isValid)
+    }
+
     func testConcurrentVerification() {
         let token = Self.signer.sign(header: Self.header, payload: claims(#""exp":5000"#))
         let verifier = JWTVerifier(keys: try! KeySet(jwks: [Self.signer.jwk]), policy: TokenPolicy(issuer: Self.issuer))

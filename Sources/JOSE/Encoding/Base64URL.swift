@@ -50,7 +50,7 @@ public enum Base64URL {
     }
 
     /// Decodes strict base64url text.
-    public static func decode(_ text: String) -> Result<[UInt8], Base64URLError> {
+    public static func decode(_ text: some StringProtocol) -> Result<[UInt8], Base64URLError> {
         decode(text.utf8)
     }
 

@@ -22,7 +22,11 @@ public enum JSONValue: Sendable, Hashable {
     /// The member named `name` when this is an object.
     public subscript(member name: String) -> JSONValue? {
         guard case .object(let members, _) = self else { return nil }
-        for member in members where member.name == name { return member.value }
+        var index = 0
+        while index < members.count {
+            if members[index].name == name { return members[index].value }
+            index += 1
+        }
         return nil
     }
 

@@ -55,7 +55,14 @@ public struct JWSToken: Sendable {
     public func claim(_ name: String) -> JSONValue? { payload[member: name] }
 
     /// Splits, decodes and parses a compact JWS without verifying anything cryptographic.
-    public static func parse(_ token: String, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+    public static func parse(_ token: some StringProtocol, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+        if let string = token as? String { return parse(string: string, maxBytes: maxBytes) }
+        let size = token.utf8.count
+        if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
+        return parse(string: String(decoding: token.utf8, as: UTF8.self), maxBytes: maxBytes)
+    }
+
+    private static func parse(string token: String, maxBytes: Int) -> Result<JWSToken, VerificationFailure> {
         let size = token.utf8.count
         if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
         if let result = token.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, source: token) }) {

@@ -52,12 +52,12 @@ public struct JWTVerifier: Sendable {
         return IdentityClaims.checkAudience(token.payload, policy: policy)
     }
 
-    /// Key selection and signature. With a kid: that key only (unknown kid, or a key of
-    /// another family or curve, is `unknownKey`). Without: the keys fitting the algorithm.
+    /// Key selection and signature. With a kid: that key only (an unknown kid is
+    /// `unknownKey`; a key that does not allow the algorithm, by family, curve or its own
+    /// `alg`, is `unsupportedAlgorithm`). Without: the keys whose family and curve fit.
     private func checkSignature(_ token: JWSToken, algorithm: JWSAlgorithm) -> VerificationFailure? {
         if let kid = token.header.kid {
             guard let key = keys.key(kid: kid) else { return VerificationFailure(.unknownKid(kid)) }
-            guard algorithm.isCompatible(with: key.jwk.kind) else { return VerificationFailure(.noKeyForAlgorithm(algorithm)) }
             guard key.allows(algorithm) else { return VerificationFailure(.algorithmForbiddenByKey(algorithm, kid: kid)) }
             let valid = token.withSignatureParts { input, signature in
                 key.verify(signature: signature, input: input, algorithm: algorithm)
