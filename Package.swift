@@ -58,11 +58,18 @@ let package = Package(
         // Compiler: checker (structure is done by the front end; keys, claims, rules, the set).
         .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
 
+        // Policy tests: runs `*.test.yaml` cases against compiled policies with generated test keys.
+        .target(
+            name: "PolicyTesting",
+            dependencies: ["Compiler", "FrontEnd", "Runtime", "JOSE", "BundleFormat", "Diagnostics", "Benchmarks"],
+            swiftSettings: swiftSettings
+        ),
+
         // The command-line tool.
         .executableTarget(
             name: "gatepass",
             dependencies: [
-                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE",
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "PolicyTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -9,12 +9,12 @@ import JOSE
 enum ClaimEvaluation {
     /// The first failing check, or nil when all hold.
     static func firstFailure(_ checks: [ClaimCheck], payload token: JWSToken, sourceMap: [SourceLocation]) -> ClaimFailure? {
-        for check in checks {
+        for (index, check) in checks.enumerated() {
             var value = token.claim(check.path)
             if case .null = value { value = nil }
             if holds(check.operation, value) { continue }
             let location = Int(check.source) < sourceMap.count ? sourceMap[Int(check.source)].description : "?"
-            return ClaimFailure(path: check.path, requirement: BundleDumpText.describe(check.operation),
+            return ClaimFailure(checkIndex: index, path: check.path, requirement: BundleDumpText.describe(check.operation),
                                 found: value.map { "the token has \(describe($0))" } ?? "the token does not have it", location: location)
         }
         return nil

@@ -42,6 +42,12 @@ public struct Decision: Sendable {
     public let explanation: Explanation?
     let detail: Detail
 
+    /// The claim requirement that failed, for 403 `claim_requirement_failed`.
+    public var claimFailure: ClaimFailure? {
+        if case .claim(let failure) = detail { return failure }
+        return nil
+    }
+
     /// A human description, built only when asked for.
     public var message: String { detail.message(reason: reason, entry: authentication) }
 
@@ -80,6 +86,8 @@ public struct HeaderMutations: Sendable, Hashable {
 
 /// Why a claim requirement failed.
 public struct ClaimFailure: Sendable, Hashable {
+    /// The failing check's index into its entry's claim checks.
+    public let checkIndex: Int
     public let path: [String]
     public let requirement: String
     public let found: String

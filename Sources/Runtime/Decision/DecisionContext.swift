@@ -113,7 +113,7 @@ struct DecisionContext {
         explanation = Explanation(
             host: request.host.text, path: request.path,
             domainClass: "c\(domainClass) [\(program.domainClasses[Int(domainClass)].description)]",
-            pathNode: Int(node), protecting: protecting, token: nil, checks: [])
+            domainClassIndex: Int(domainClass), pathNode: Int(node), protecting: protecting, token: nil, checks: [])
     }
 
     mutating func noteToken(_ token: JWSToken, foundAt: [FoundToken]) {

@@ -5,6 +5,7 @@ public struct Explanation: Sendable, Hashable {
     public var path: String
     /// The trie walk: the domain class and the path node that decided.
     public var domainClass: String
+    public var domainClassIndex: Int
     public var pathNode: Int
     /// The entries that protect the request, with the rules that decided it.
     public var protecting: [ProtectingEntry]
