@@ -20,14 +20,14 @@ public struct DiffSides: Sendable, Hashable {
 public enum DiffRendering {
     public static func title(_ changeClass: ChangeClass) -> String {
         switch changeClass {
-        case .newlyPublic: "newly public: no token needed any more"
-        case .newlyProtected: "newly protected: a token is needed now"
-        case .moved: "moved to other entries"
-        case .issuer: "issuer changed"
-        case .subject: "subject changed"
-        case .keys: "keys changed"
-        case .audiences: "audiences changed"
-        case .algorithms: "algorithms changed"
+        case .newlyPublic: "no token needed any more"
+        case .newlyProtected: "a token is needed now"
+        case .moved: "protected by other entries"
+        case .issuer: "the issuer changed"
+        case .subject: "the required subject changed"
+        case .keys: "verification keys changed"
+        case .audiences: "accepted audiences changed"
+        case .algorithms: "accepted algorithms changed"
         case .claims: "claim requirements changed"
         case .passthrough: "token locations or passthrough changed"
         case .forwardedClaims: "forwarded claims changed"
@@ -61,7 +61,7 @@ public enum DiffRendering {
         for changeClass in ChangeClass.allCases {
             let changes = report.changes.filter { $0.changeClass == changeClass }
             guard !changes.isEmpty else { continue }
-            out += "\n\(changeClass.rawValue): \(title(changeClass)) (\(changes.count))\n"
+            out += "\n\(changeClass.rawValue) (\(changes.count)): \(title(changeClass))\n"
             for change in changes {
                 out += "  \(headline(change))  [\(regions(change.regionCount))]\n"
                 for detail in change.details { out += "      \(detail)\n" }

@@ -37,9 +37,12 @@ public enum EntryComparison {
             guard before.kid != after.kid || before.algorithm != after.algorithm else { return nil }
             return "~ key \(identity): \(describe(before)) -> \(describe(after))"
         }
+        let unchangedKeys = Set(oldKeys.keys).intersection(newKeys.keys).filter { identity in
+            oldKeys[identity]!.kid == newKeys[identity]!.kid && oldKeys[identity]!.algorithm == newKeys[identity]!.algorithm
+        }
         add(.keys, keyDetails,
-            old: oldKeys.values.map { old.sourceMap[Int($0.source)] } + oldHome,
-            new: newKeys.values.map { new.sourceMap[Int($0.source)] } + newHome)
+            old: oldKeys.filter { !unchangedKeys.contains($0.key) }.values.map { old.sourceMap[Int($0.source)] } + oldHome,
+            new: newKeys.filter { !unchangedKeys.contains($0.key) }.values.map { new.sourceMap[Int($0.source)] } + newHome)
 
         add(.audiences, setDetails("audience", old: oldEntry.audiences, new: newEntry.audiences) { $0 })
         add(.algorithms, setDetails("algorithm", old: oldEntry.algorithms, new: newEntry.algorithms) { $0 })

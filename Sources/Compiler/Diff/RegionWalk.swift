@@ -156,19 +156,25 @@ public struct RegionWalk: Sendable {
     /// each exact key, spellings of each case-folded key (which may be an exact key of
     /// one side), and one segment that is no key at all.
     func candidateSegments(_ a: PathNode, _ b: PathNode) -> [String] {
-        var candidates: Set<String> = []
+        var candidates: [String] = []
+        var seen: Set<String> = []
         var used: Set<String> = []
-        for edge in a.exact + b.exact {
-            candidates.insert(edge.segment)
+        func add(_ segment: String) {
+            if seen.insert(segment).inserted { candidates.append(segment) }
+        }
+        // Exact keys, then folded keys as written, then other spellings: the order of the
+        // breadth-first walk, so the first witness reads as the rules do.
+        for edge in (a.exact + b.exact).sorted(by: { $0.segment < $1.segment }) {
+            add(edge.segment)
             used.insert(edge.segment)
             used.insert(edge.segment.lowercased())
         }
-        for edge in a.folded + b.folded {
-            used.insert(edge.segment)
-            for spelling in Self.spellings(edge.segment) { candidates.insert(spelling) }
-        }
-        candidates.insert(Self.unusedWord(avoiding: used))
-        return candidates.sorted()
+        let folded = Set((a.folded + b.folded).map(\.segment)).sorted()
+        used.formUnion(folded)
+        for key in folded { add(key) }
+        for key in folded { for spelling in Self.spellings(key).dropFirst() { add(spelling) } }
+        add(Self.unusedWord(avoiding: used))
+        return candidates
     }
 
     /// The folded key itself, its uppercase and a mixed-case spelling: at least one of
