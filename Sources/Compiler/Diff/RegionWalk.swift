@@ -40,13 +40,20 @@ public struct RegionWalk: Sendable {
         var new: UInt32
     }
 
-    /// Every reachable pair of domain classes with the first (shortest) host reaching it;
-    /// the missing-host pair comes first, then hosts in breadth-first order.
-    func domainPairs() -> [(DomainPair, String?)] {
-        var result: [(DomainPair, String?)] = [(DomainPair(old: old.missingHostClass, new: new.missingHostClass), nil)]
-        var seenPairs: Set<DomainPair> = [result[0].0]
+    /// Every reachable pair of domain classes with the first (shortest) hosts reaching it,
+    /// at most `maxWitnesses`; the missing-host pair comes first (its first "host" is nil),
+    /// then pairs in breadth-first order.
+    func domainPairs() -> [(DomainPair, [String?])] {
+        let missing = DomainPair(old: old.missingHostClass, new: new.missingHostClass)
+        var order: [DomainPair] = [missing]
+        var hosts: [DomainPair: [String?]] = [missing: [nil]]
         func record(_ pair: DomainPair, _ host: String) {
-            if seenPairs.insert(pair).inserted { result.append((pair, host)) }
+            guard let known = hosts[pair] else {
+                order.append(pair)
+                hosts[pair] = [host]
+                return
+            }
+            if known.count < maxWitnesses { hosts[pair]!.append(host) }
         }
         struct State: Hashable { var old: DomainSide; var new: DomainSide }
         var queue: [(State, [String])] = [(State(old: .node(0), new: .node(0)), [])]
@@ -68,7 +75,7 @@ public struct RegionWalk: Sendable {
                 if visited.insert(next).inserted { queue.append((next, [label] + labels)) }
             }
         }
-        return result
+        return order.map { ($0, hosts[$0]!) }
     }
 
     private func edges(_ program: DecisionProgram, _ side: DomainSide) -> [String: UInt32] {
@@ -126,7 +133,7 @@ public struct RegionWalk: Sendable {
     public func regions() -> [Region] {
         var order: [NodePair] = []
         var witnesses: [NodePair: [Witness]] = [:]
-        for (pair, host) in domainPairs() {
+        for (pair, hosts) in domainPairs() {
             let root = NodePair(old: old.domainClasses[Int(pair.old)].pathRoot, new: new.domainClasses[Int(pair.new)].pathRoot)
             var queue: [(NodePair, [String])] = [(root, [])]
             var visited: Set<NodePair> = [root]
@@ -134,15 +141,16 @@ public struct RegionWalk: Sendable {
             while head < queue.count {
                 let (nodes, segments) = queue[head]
                 head += 1
-                let witness = Witness(host: host, path: "/" + segments.joined(separator: "/"))
+                let path = "/" + segments.joined(separator: "/")
+                let found = hosts.map { Witness(host: $0, path: path) }
                 if let known = witnesses[nodes] {
-                    // Reached before from another domain: the same region, one more witness.
+                    // Reached before from another domain: the same region, more witnesses.
                     // Its successors were explored then, so stop here.
-                    if known.count < maxWitnesses { witnesses[nodes]!.append(witness) }
+                    witnesses[nodes] = Array((known + found).prefix(maxWitnesses))
                     continue
                 }
                 order.append(nodes)
-                witnesses[nodes] = [witness]
+                witnesses[nodes] = Array(found.prefix(maxWitnesses))
                 for segment in candidateSegments(old.pathNodes[Int(nodes.old)], new.pathNodes[Int(nodes.new)]) {
                     let next = NodePair(old: Self.step(old, nodes.old, segment), new: Self.step(new, nodes.new, segment))
                     if visited.insert(next).inserted { queue.append((next, segments + [segment])) }
