@@ -111,7 +111,7 @@ public enum DiffRendering {
     static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
-            if "\\*_`|[]<>#".contains(character) { out.append("\\") }
+            if "\\*_`|[]#".contains(character) { out.append("\\") }
             out.append(character)
         }
         return out
