@@ -62,7 +62,8 @@ extension LoadedPolicy {
                     }
                 }
             }
-            context.check(entry.entry.name, "verification", passed: false, detail: failure.2.message(reason: failure.1, entry: entry.entry.name))
+            let stage = failure.1 == .claimRequirementFailed ? "claim requirements" : "token verification"
+            context.check(entry.entry.name, stage, passed: false, detail: failure.2.message(reason: failure.1, entry: entry.entry.name))
             if firstFailure == nil { firstFailure = (index, failure.0, failure.1, failure.2) }
         }
         guard let firstFailure else {
