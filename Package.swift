@@ -75,15 +75,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
-        .testTarget(name: "FrontEndTests", dependencies: ["FrontEnd", "Diagnostics"], swiftSettings: swiftSettings),
+        // Helpers shared by the test targets (marked source locations, a seeded generator).
+        .target(name: "TestSupport", dependencies: ["Diagnostics"], path: "Tests/Support", swiftSettings: swiftSettings),
+
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FrontEndTests", dependencies: ["FrontEnd", "Diagnostics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "Benchmarks"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompilerTests",
-            dependencies: ["Compiler", "FrontEnd", "Diagnostics"],
+            dependencies: ["Compiler", "FrontEnd", "Diagnostics", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat"], swiftSettings: swiftSettings),
+        .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
     ],

@@ -1,4 +1,5 @@
 import BundleFormat
+import TestSupport
 import XCTest
 
 /// Thousands of seeded random mutations of section bodies, each framed again with a

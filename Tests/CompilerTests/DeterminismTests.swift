@@ -1,6 +1,7 @@
 import BundleFormat
 import Compiler
 import Foundation
+import TestSupport
 import XCTest
 
 /// Same sources, same bytes: whatever the argument order, the order files were created

@@ -1,5 +1,6 @@
 import BundleFormat
 import Compiler
+import TestSupport
 import XCTest
 
 /// A large generated set compiles and reads back (a sanity check, not a benchmark).

@@ -1,4 +1,5 @@
 import Diagnostics
+import TestSupport
 import XCTest
 
 /// Collecting diagnostics, counting them, and putting them in reading order.

@@ -1,4 +1,5 @@
 import Diagnostics
+import TestSupport
 import XCTest
 
 /// The line table and the conversion of byte offsets to 1-based lines and character columns.

@@ -1,4 +1,5 @@
 import Diagnostics
+import TestSupport
 import XCTest
 
 /// The compiler-style text form: header, source line with a gutter, underline, notes, help.

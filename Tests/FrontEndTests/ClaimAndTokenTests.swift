@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// `claims`, `forwardClaims` and `token` decoded into the AST.

@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// A minimal valid entry with `body` appended; `authorization` is separate so rule tests can replace it.

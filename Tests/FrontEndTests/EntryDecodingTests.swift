@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// Every key of an authentication entry reaches the AST; omitted keys take their defaults.

@@ -1,6 +1,7 @@
 import Diagnostics
 import Foundation
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// The only file-system part of the front end: walking directories and reading files.

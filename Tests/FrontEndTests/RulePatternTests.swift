@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// Rule domains and paths: accepted forms, and errors that point at the offending text.

@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// Scalars are typed by their place, YAML 1.2 style.

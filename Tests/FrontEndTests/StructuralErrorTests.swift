@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// Structural mistakes in an entry: each located, all reported, none cascading.

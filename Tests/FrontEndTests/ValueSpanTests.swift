@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// `YAMLNode.span(ofValueRange:)` maps offsets in a scalar's decoded value back to the source.

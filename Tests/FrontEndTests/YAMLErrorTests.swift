@@ -1,5 +1,6 @@
 import Diagnostics
 import FrontEnd
+import TestSupport
 import XCTest
 
 /// Problems in the YAML layer: each one a located error, never a crash, never a cascade.

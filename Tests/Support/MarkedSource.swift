@@ -1,4 +1,4 @@
-import Diagnostics
+public import Diagnostics
 import XCTest
 
 /// Source text with expected locations marked inline by `⟨` and `⟩`.
@@ -8,18 +8,15 @@ import XCTest
 /// span must be by pointing at it, never by counting lines and columns. `⟨⟩` marks an
 /// empty span (a position). Markers are found in the UTF-8 bytes, so CRLF line breaks,
 /// a BOM and multi-byte characters reach the file unchanged.
-///
-/// The Diagnostics tests hold the same helper: test targets cannot share code without a
-/// support target in `Package.swift`.
-struct MarkedSource {
+public struct MarkedSource {
     private static let open = Array("⟨".utf8)
     private static let close = Array("⟩".utf8)
 
-    let file: SourceFile
+    public let file: SourceFile
     /// The marked spans, in the order their `⟨` appears.
-    let spans: [SourceSpan]
+    public let spans: [SourceSpan]
 
-    init(_ marked: String, path: String = "policy.yaml") {
+    public init(_ marked: String, path: String = "policy.yaml") {
         let input = Array(marked.utf8)
         var bytes: [UInt8] = []
         var ranges: [Range<Int>] = []
@@ -47,12 +44,12 @@ struct MarkedSource {
     }
 
     /// The only marked span.
-    var span: SourceSpan {
+    public var span: SourceSpan {
         precondition(spans.count == 1, "expected exactly one marked span, found \(spans.count)")
         return spans[0]
     }
 
-    subscript(index: Int) -> SourceSpan { spans[index] }
+    public subscript(index: Int) -> SourceSpan { spans[index] }
 }
 
 /// `path:line:col-line:col "text" [start..<end]`, for failure messages that show where a span really is.
