@@ -8,9 +8,9 @@ extension JSONParser {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[contentStart..<position]), as: UTF8.self)
+                let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<position])
                 position += 1
-                return text
+                return WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             try checkStringByte(byte)

@@ -55,8 +55,12 @@ public struct JWSToken: Sendable {
     public func claim(_ name: String) -> JSONValue? { payload[member: name] }
 
     /// Splits, decodes and parses a compact JWS without verifying anything cryptographic.
+    public static func parse(_ token: String, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+        parse(string: token, maxBytes: maxBytes)
+    }
+
+    /// Splits, decodes and parses a compact JWS given as a substring or other string view.
     public static func parse(_ token: some StringProtocol, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
-        if let string = token as? String { return parse(string: string, maxBytes: maxBytes) }
         let size = token.utf8.count
         if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
         return parse(string: String(decoding: token.utf8, as: UTF8.self), maxBytes: maxBytes)
