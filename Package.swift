@@ -47,7 +47,11 @@ let package = Package(
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
 
         // Benchmarks shared by `gatepass bench` and a brief correctness test (never timed in tests).
-        .target(name: "Benchmarks", dependencies: ["JOSE", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["JOSE", "COpenSSL", "Runtime", "BundleFormat", "Compiler", "FrontEnd", "Diagnostics"],
+            swiftSettings: swiftSettings
+        ),
 
         // The decision bundle: the lowered program and its binary format, shared by compiler and runtime.
         .target(name: "BundleFormat", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
@@ -69,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "gatepass",
             dependencies: [
-                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "PolicyTesting",
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "PolicyTesting", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

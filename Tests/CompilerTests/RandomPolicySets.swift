@@ -1,3 +1,4 @@
+import TestSupport
 /// Random but reproducible policy sets and requests over small alphabets, so that
 /// rules overlap, shadow and contradict each other often.
 struct RandomPolicySets {

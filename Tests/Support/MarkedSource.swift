@@ -53,7 +53,7 @@ public struct MarkedSource {
 }
 
 /// `path:line:col-line:col "text" [start..<end]`, for failure messages that show where a span really is.
-func describe(_ span: SourceSpan?) -> String {
+public func describe(_ span: SourceSpan?) -> String {
     guard let span else { return "no span" }
     let start = span.startLocation, end = span.endLocation
     let upper = min(span.end, span.file.bytes.count)
@@ -62,7 +62,7 @@ func describe(_ span: SourceSpan?) -> String {
 }
 
 /// Fails unless `actual` is exactly `expected`: the same file and the same byte range.
-func XCTAssertSpan(
+public func XCTAssertSpan(
     _ actual: SourceSpan?, _ expected: SourceSpan, _ message: String = "",
     file: StaticString = #filePath, line: UInt = #line
 ) {

@@ -1,0 +1,175 @@
+import BundleFormat
+import Compiler
+import Diagnostics
+import Foundation
+import FrontEnd
+public import JOSE
+import Runtime
+
+/// The runtime benchmark behind `gatepass bench`: full decisions against the raw OpenSSL
+/// floor measured in the same run, requests that need no token at 10 and 10,000 rules,
+/// compiling and loading a large bundle, and throughput on one and two threads.
+///
+/// Every figure is a ratio against something measured in the same run, never an absolute
+/// claim, and the same code runs briefly in `swift test` (asserting correctness only).
+public enum DecisionBenchmark {
+    public static let now: Double = 1_767_225_600
+
+    /// How much work to do: `.full` for real numbers (release build), `.quick` for tests.
+    public struct Scale: Sendable {
+        public var iterations: Int
+        public var entries: Int
+        public var rules: Int
+        public var keys: Int
+        public var threadSeconds: Double
+
+        public static let full = Scale(iterations: 5_000, entries: 1_000, rules: 10_000, keys: 2_000, threadSeconds: 1.0)
+        public static let quick = Scale(iterations: 3, entries: 20, rules: 200, keys: 40, threadSeconds: 0.05)
+    }
+
+    public struct AlgorithmRow: Sendable {
+        public let name: String
+        public let floorNanoseconds: Double
+        public let decisionNanoseconds: Double
+        public let allowed: Bool
+        public var ratio: Double { decisionNanoseconds / floorNanoseconds }
+    }
+
+    public struct Report: Sendable {
+        public var algorithms: [AlgorithmRow] = []
+        /// No-token decisions: nanoseconds per decision at 10 and at `scale.rules` rules.
+        public var publicSmall: Double = 0
+        public var publicLarge: Double = 0
+        public var publicRules: Int = 0
+        public var publicDecisionsCorrect = false
+        /// The large set: compile seconds, bundle bytes, load seconds, resident bytes added.
+        public var compileSeconds: Double = 0
+        public var bundleBytes: Int = 0
+        public var loadSeconds: Double = 0
+        public var loadResidentBytes: Int = 0
+        public var largeSet = (entries: 0, rules: 0, keys: 0)
+        /// Decisions per second (ES256, valid token) on one and two threads.
+        public var singleThread: Double = 0
+        public var twoThreads: Double = 0
+        public var threadsCorrect = false
+    }
+
+    public static let cases: [(name: String, algorithm: JWSAlgorithm, key: TestSigner.KeyType)] = [
+        ("HS256", .HS256, .hmac(bytes: 32)),
+        ("RS256", .RS256, .rsa(bits: 2048)),
+        ("PS256", .PS256, .rsa(bits: 2048)),
+        ("ES256", .ES256, .ec(.p256)),
+        ("ES384", .ES384, .ec(.p384)),
+        ("EdDSA", .EdDSA, .okp(.ed25519)),
+    ]
+
+    public static func run(scale: Scale) -> Report {
+        var report = Report()
+        let bench = AlgorithmBench()
+        for item in cases {
+            report.algorithms.append(bench.measure(item.name, algorithm: item.algorithm, keyType: item.key, iterations: scale.iterations))
+        }
+        measurePublic(into: &report, scale: scale)
+        measureLargeSet(into: &report, scale: scale)
+        measureThreads(into: &report, bench: bench, seconds: scale.threadSeconds)
+        return report
+    }
+
+    // MARK: requests that need no token
+
+    static func measurePublic(into report: inout Report, scale: Scale) {
+        let small = RuleSetFactory.policy(entries: 2, rulesPerEntry: 5)
+        let large = RuleSetFactory.policy(entries: max(1, scale.rules / 100), rulesPerEntry: min(100, scale.rules))
+        let request = HTTPRequest(method: "GET", host: "www.example.org", target: "/docs/getting-started/install?lang=en",
+                                  headers: [HTTPHeader("user-agent", "bench/1.0"), HTTPHeader("accept", "text/html")])
+        let smallDecision = small.decide(request, now: now)
+        let largeDecision = large.decide(request, now: now)
+        report.publicDecisionsCorrect = smallDecision.reason == .noAuthRequired && largeDecision.reason == .noAuthRequired
+            && large.decide(RuleSetFactory.protectedRequest, now: now).reason == .tokenMissing
+        report.publicRules = large.program.rules.count
+        var sink = 0
+        let iterations = scale.iterations * 20
+        var bestSmall = Double.infinity, bestLarge = Double.infinity
+        for _ in 0..<5 {
+            bestSmall = min(bestSmall, Clock.measure(iterations) { sink &+= small.decide(request, now: now).status })
+            bestLarge = min(bestLarge, Clock.measure(iterations) { sink &+= large.decide(request, now: now).status })
+        }
+        report.publicSmall = bestSmall
+        report.publicLarge = bestLarge
+        if sink == 42 { print("") }
+    }
+
+    // MARK: a large set: compile, bundle size, load time and memory
+
+    static func measureLargeSet(into report: inout Report, scale: Scale) {
+        let source = RuleSetFactory.largeSet(entries: scale.entries, rules: scale.rules, keys: scale.keys)
+        let start = Clock.nanoseconds()
+        let outcome = Pipeline().compile(files: [SourceFile(path: "bench/large.yaml", text: source)])
+        report.compileSeconds = Double(Clock.nanoseconds() - start) / 1e9
+        guard let bundle = outcome.bundle, let program = outcome.program else {
+            let first = outcome.check.diagnostics.sorted.first.map { TextRenderer().render($0) } ?? "no diagnostics"
+            fatalError("the generated large set does not compile:\n\(first)")
+        }
+        report.bundleBytes = bundle.count
+        report.largeSet = (program.entries.count, program.rules.count, program.keys.count)
+        let residentBefore = Clock.residentBytes()
+        let loadStart = Clock.nanoseconds()
+        let policy = try? PolicyLoader().load(bytes: bundle)
+        report.loadSeconds = Double(Clock.nanoseconds() - loadStart) / 1e9
+        report.loadResidentBytes = max(0, Clock.residentBytes() - residentBefore)
+        withExtendedLifetime(policy) {}
+    }
+
+    // MARK: threads
+
+    static func measureThreads(into report: inout Report, bench: AlgorithmBench, seconds: Double) {
+        let (policy, request) = bench.prepared(.ES256, keyType: .ec(.p256))
+        report.threadsCorrect = policy.decide(request, now: now).isAllowed
+        report.singleThread = throughput(threads: 1, seconds: seconds) { policy.decide(request, now: now).isAllowed }
+        report.twoThreads = throughput(threads: 2, seconds: seconds) { policy.decide(request, now: now).isAllowed }
+    }
+
+    static func throughput(threads: Int, seconds: Double, _ body: @escaping @Sendable () -> Bool) -> Double {
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
+        counts.initialize(repeating: 0)
+        defer { counts.deallocate() }
+        nonisolated(unsafe) let shared = counts
+        let deadline = Clock.nanoseconds() + UInt64(seconds * 1e9)
+        let start = Clock.nanoseconds()
+        DispatchQueue.concurrentPerform(iterations: threads) { index in
+            var done = 0
+            while Clock.nanoseconds() < deadline {
+                for _ in 0..<8 { _ = body() }
+                done += 8
+            }
+            shared[index] = done
+        }
+        let elapsed = Double(Clock.nanoseconds() - start) / 1e9
+        return Double(counts.reduce(0, +)) / elapsed
+    }
+}
+
+/// Monotonic time and resident memory, without Foundation's overhead on the hot loop.
+enum Clock {
+    static func nanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    static func measure(_ iterations: Int, _ body: () -> Void) -> Double {
+        let start = nanoseconds()
+        for _ in 0..<iterations { body() }
+        return Double(nanoseconds() - start) / Double(max(1, iterations))
+    }
+
+    /// VmRSS of this process, from /proc (0 where unavailable).
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let digits = line.filter(\.isNumber)
+            return (Int(digits) ?? 0) * 1024
+        }
+        return 0
+    }
+}
