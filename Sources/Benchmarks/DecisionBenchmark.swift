@@ -75,13 +75,33 @@ public enum DecisionBenchmark {
         return report
     }
 
+    /// Runs one kind of decision `iterations` times (for profilers and allocation counts):
+    /// `public` (no token needed, 10,000 rules) or an algorithm name. False when unknown
+    /// or when a decision is not the expected one.
+    public static func loop(_ kind: String, iterations: Int) -> Bool {
+        if kind == "public" {
+            let policy = RuleSetFactory.policy(entries: 100, rulesPerEntry: 100)
+            let request = publicRequest
+            var ok = true
+            for _ in 0..<iterations { ok = policy.decide(request, now: now).reason == .noAuthRequired && ok }
+            return ok
+        }
+        guard let item = cases.first(where: { $0.name == kind }) else { return false }
+        let (policy, request) = AlgorithmBench().prepared(item.algorithm, keyType: item.key)
+        var ok = true
+        for _ in 0..<iterations { ok = policy.decide(request, now: now).isAllowed && ok }
+        return ok
+    }
+
+    static let publicRequest = HTTPRequest(method: "GET", host: "www.example.org", target: "/docs/getting-started/install?lang=en",
+                                           headers: [HTTPHeader("user-agent", "bench/1.0"), HTTPHeader("accept", "text/html")])
+
     // MARK: requests that need no token
 
     static func measurePublic(into report: inout Report, scale: Scale) {
         let small = RuleSetFactory.policy(entries: 2, rulesPerEntry: 5)
         let large = RuleSetFactory.policy(entries: max(1, scale.rules / 100), rulesPerEntry: min(100, scale.rules))
-        let request = HTTPRequest(method: "GET", host: "www.example.org", target: "/docs/getting-started/install?lang=en",
-                                  headers: [HTTPHeader("user-agent", "bench/1.0"), HTTPHeader("accept", "text/html")])
+        let request = publicRequest
         let smallDecision = small.decide(request, now: now)
         let largeDecision = large.decide(request, now: now)
         report.publicDecisionsCorrect = smallDecision.reason == .noAuthRequired && largeDecision.reason == .noAuthRequired

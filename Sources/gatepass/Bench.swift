@@ -24,11 +24,18 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --verify-loop, run the raw OpenSSL floor instead.")
     var floor = false
 
+    @Option(help: "Run only full decisions of one kind (`public`, or an algorithm such as HS256) that many times (--loop-iterations), for profilers.")
+    var decisionLoop: String?
+
     func run() throws {
         if let name = verifyLoop {
             guard let loop = VerifyLoop(name: name) else { throw CLIError("unknown verify loop `\(name)`") }
             let ok = floor ? loop.runFloor(iterations: loopIterations) : loop.run(iterations: loopIterations)
             if !ok { throw CLIError("verification failed in the \(name) loop") }
+            return
+        }
+        if let kind = decisionLoop {
+            guard DecisionBenchmark.loop(kind, iterations: loopIterations) else { throw CLIError("unknown or failing decision loop `\(kind)`") }
             return
         }
         var scale: DecisionBenchmark.Scale = quick ? .quick : .full

@@ -82,25 +82,32 @@ extension LoadedPolicy {
         case .ipv6: return domainTable[0].fallOffClass
         }
         var node = domainTable[0]
-        for label in labels {
-            guard let next = node.edges[label] else { return node.fallOffClass }
+        var fellOff = false
+        _ = labels.forEachLabelUTF8 { label in
+            guard let next = node.edges.lookup(label) else {
+                fellOff = true
+                return false
+            }
             node = domainTable[Int(next)]
+            return true
         }
-        return node.endClass
+        return fellOff ? node.fallOffClass : node.endClass
     }
 
     /// The path node reached by the segments: exact edge, else case-folded edge, else `other`.
     func pathNode(from root: UInt32, segments: PathSegments) -> UInt32 {
         var current = root
-        for segment in segments {
+        _ = segments.forEachSegmentUTF8 { segment in
             let node = pathTable[Int(current)]
-            if let next = node.exact[segment] {
+            if node.isSink { return false }
+            if let next = node.exact.lookup(segment) {
                 current = next
-            } else if !node.folded.isEmpty, let next = node.folded[Substring(segment.lowercased())] {
+            } else if let next = node.folded.lookupFoldingASCII(segment) {
                 current = next
             } else {
                 current = node.other
             }
+            return true
         }
         return current
     }

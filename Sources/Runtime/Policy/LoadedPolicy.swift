@@ -26,34 +26,53 @@ public final class LoadedPolicy: Sendable {
         self.program = program
         self.entries = entries
         domainTable = program.domainNodes.map { node in
-            var edges: [Substring: UInt32] = [:]
-            for edge in node.edges { edges[Substring(edge.label)] = edge.node }
-            return DomainTableNode(edges: edges, endClass: node.endClass, fallOffClass: node.fallOffClass)
+            DomainTableNode(edges: ByteKeyTable(node.edges.map { ($0.label, $0.node) }),
+                            endClass: node.endClass, fallOffClass: node.fallOffClass)
         }
         classRoots = program.domainClasses.map(\.pathRoot)
-        pathTable = program.pathNodes.map { node in
-            var exact: [Substring: UInt32] = [:]
-            for edge in node.exact { exact[Substring(edge.segment)] = edge.node }
-            var folded: [Substring: UInt32] = [:]
-            for edge in node.folded { folded[Substring(edge.segment)] = edge.node }
-            return PathTableNode(exact: exact, folded: folded, other: node.other,
-                                 protecting: node.protecting.members, matchedRules: node.matchedRules)
+        pathTable = program.pathNodes.enumerated().map { index, node in
+            // Folded keys that are not plain ASCII lowercase cannot be met by ASCII folding
+            // of a normalised segment (which is ASCII); they stay in the table harmlessly.
+            PathTableNode(exact: ByteKeyTable(node.exact.map { ($0.segment, $0.node) }),
+                          folded: ByteKeyTable(node.folded.map { ($0.segment, $0.node) }),
+                          other: node.other,
+                          isSink: node.exact.isEmpty && node.folded.isEmpty && node.other == UInt32(index),
+                          protecting: node.protecting.members, matchedRules: node.matchedRules)
         }
         forwardedHeaders = Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })
     }
 }
 
-struct DomainTableNode: Sendable {
-    let edges: [Substring: UInt32]
+/// A domain trie node as the runtime walks it (a class, so walking copies one reference).
+final class DomainTableNode: Sendable {
+    let edges: ByteKeyTable
     let endClass: UInt32
     let fallOffClass: UInt32
+
+    init(edges: ByteKeyTable, endClass: UInt32, fallOffClass: UInt32) {
+        self.edges = edges
+        self.endClass = endClass
+        self.fallOffClass = fallOffClass
+    }
 }
 
-struct PathTableNode: Sendable {
-    let exact: [Substring: UInt32]
-    let folded: [Substring: UInt32]
+/// A path trie node as the runtime walks it (a class, so walking copies one reference).
+final class PathTableNode: Sendable {
+    let exact: ByteKeyTable
+    let folded: ByteKeyTable
     let other: UInt32
+    /// No edges and `other` leads back here: the rest of the path cannot change anything.
+    let isSink: Bool
     /// Indices of the entries that protect a path ending here, in name order.
     let protecting: [Int]
     let matchedRules: [UInt32]
+
+    init(exact: ByteKeyTable, folded: ByteKeyTable, other: UInt32, isSink: Bool, protecting: [Int], matchedRules: [UInt32]) {
+        self.exact = exact
+        self.folded = folded
+        self.other = other
+        self.isSink = isSink
+        self.protecting = protecting
+        self.matchedRules = matchedRules
+    }
 }
