@@ -197,23 +197,50 @@ public struct BundleWriter: Sendable {
         return w.bytes
     }
 
+    /// Protecting sets and matched-rule lists repeat across nodes (a whitelist entry
+    /// protects almost every node), so each distinct one is stored once and nodes refer
+    /// to it by index.
     private func pathTrie(_ nodes: [PathNode], _ strings: inout StringTable) -> [UInt8] {
-        var w = ByteWriter()
-        w.count(nodes.count)
+        var setIDs: [[UInt64]: UInt32] = [:], sets: [[UInt64]] = []
+        var listIDs: [[UInt32]: UInt32] = [:], lists: [[UInt32]] = []
+        func setID(_ words: [UInt64]) -> UInt32 {
+            if let id = setIDs[words] { return id }
+            setIDs[words] = UInt32(sets.count)
+            sets.append(words)
+            return UInt32(sets.count - 1)
+        }
+        func listID(_ rules: [UInt32]) -> UInt32 {
+            if let id = listIDs[rules] { return id }
+            listIDs[rules] = UInt32(lists.count)
+            lists.append(rules)
+            return UInt32(lists.count - 1)
+        }
+        var body = ByteWriter()
+        body.count(nodes.count)
         for node in nodes {
-            w.u32(node.other)
+            body.u32(node.other)
             for edges in [node.exact, node.folded] {
-                w.count(edges.count)
+                body.count(edges.count)
                 for edge in edges {
-                    w.u32(strings.id(edge.segment))
-                    w.u32(edge.node)
+                    body.u32(strings.id(edge.segment))
+                    body.u32(edge.node)
                 }
             }
-            w.count(node.protecting.words.count)
-            for word in node.protecting.words { w.u64(word) }
-            w.count(node.matchedRules.count)
-            for rule in node.matchedRules { w.u32(rule) }
+            body.u32(setID(node.protecting.words))
+            body.u32(listID(node.matchedRules))
         }
+        var w = ByteWriter()
+        w.count(sets.count)
+        for set in sets {
+            w.count(set.count)
+            for word in set { w.u64(word) }
+        }
+        w.count(lists.count)
+        for list in lists {
+            w.count(list.count)
+            for rule in list { w.u32(rule) }
+        }
+        w.raw(body.bytes)
         return w.bytes
     }
 }

@@ -184,12 +184,26 @@ struct ReadContext {
     }
 
     func pathTrie(_ reader: inout ByteReader) throws(BundleError) -> [PathNode] {
+        let setCount = try reader.count(minimumItemSize: 4)
+        var sets: [EntrySet] = []
+        sets.reserveCapacity(setCount)
+        for _ in 0..<setCount {
+            let wordCount = try reader.count(minimumItemSize: 8)
+            var words: [UInt64] = []
+            words.reserveCapacity(wordCount)
+            for _ in 0..<wordCount { words.append(try reader.u64()) }
+            sets.append(EntrySet(words: words))
+        }
+        let listCount = try reader.count(minimumItemSize: 4)
+        var lists: [[UInt32]] = []
+        lists.reserveCapacity(listCount)
+        for _ in 0..<listCount { lists.append(try u32List(&reader)) }
         let count = try reader.count(minimumItemSize: 20)
         var nodes: [PathNode] = []
         nodes.reserveCapacity(count)
         for _ in 0..<count {
             let other = try reader.u32()
-            var lists: [[PathEdge]] = []
+            var edgeLists: [[PathEdge]] = []
             for _ in 0..<2 {
                 let edgeCount = try reader.count(minimumItemSize: 8)
                 var edges: [PathEdge] = []
@@ -199,13 +213,11 @@ struct ReadContext {
                     if let last = edges.last, !(last.segment < segment) { throw reader.failure("path edges not strictly sorted") }
                     edges.append(PathEdge(segment: segment, node: try reader.u32()))
                 }
-                lists.append(edges)
+                edgeLists.append(edges)
             }
-            let wordCount = try reader.count(minimumItemSize: 8)
-            var words: [UInt64] = []
-            for _ in 0..<wordCount { words.append(try reader.u64()) }
-            let matched = try u32List(&reader)
-            nodes.append(PathNode(exact: lists[0], folded: lists[1], other: other, protecting: EntrySet(words: words), matchedRules: matched))
+            let setIndex = Int(try reader.u32()), listIndex = Int(try reader.u32())
+            guard setIndex < sets.count, listIndex < lists.count else { throw reader.failure("a path node refers to a set or rule list that does not exist") }
+            nodes.append(PathNode(exact: edgeLists[0], folded: edgeLists[1], other: other, protecting: sets[setIndex], matchedRules: lists[listIndex]))
         }
         return nodes
     }

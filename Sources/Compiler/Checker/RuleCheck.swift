@@ -11,95 +11,131 @@ enum RuleCheck {
             diagnostics.warning(.blacklistWithoutRules, "blacklist entry `\(entry.name.value)` has no rules, so it protects nothing",
                                 at: mode.span, hint: "add the domain and path rules that need a token, or use `mode: whitelist`")
         }
-        var reported = Set<Int>()
-        for (index, rule) in rules.enumerated() {
-            if mode.value == .whitelist && rule.domain.value == .any && rule.path.value.segments == nil {
+        let shapes = rules.map(RuleShape.init)
+        var reported = [Bool](repeating: false, count: rules.count)
+        // Exact duplicates, found by hashing instead of comparing every pair.
+        var firstOfShape: [RuleShape: Int] = [:]
+        for index in shapes.indices {
+            if mode.value == .whitelist && shapes[index].domain == .any && shapes[index].path.segments == nil {
                 diagnostics.warning(.whitelistMatchesEverything, "this whitelist rule matches every request, so entry `\(entry.name.value)` protects nothing",
-                                    at: rule.span, hint: "give the rule a domain or a path, or disable the entry")
+                                    at: rules[index].span, hint: "give the rule a domain or a path, or disable the entry")
             }
-            for (otherIndex, other) in rules.enumerated() where otherIndex < index {
-                guard !reported.contains(index) else { break }
-                if rule.isSame(as: other) {
-                    diagnostics.warning(.duplicateRule, "this rule repeats an earlier rule of `\(entry.name.value)`", at: rule.span,
-                                        notes: [DiagnosticNote("the earlier rule is here", at: other.span)], hint: "remove one of them")
-                    reported.insert(index)
-                }
+            if let first = firstOfShape[shapes[index]] {
+                diagnostics.warning(.duplicateRule, "this rule repeats an earlier rule of `\(entry.name.value)`", at: rules[index].span,
+                                    notes: [DiagnosticNote("the earlier rule is here", at: rules[first].span)], hint: "remove one of them")
+                reported[index] = true
+            } else {
+                firstOfShape[shapes[index]] = index
             }
         }
-        for (index, rule) in rules.enumerated() where !reported.contains(index) {
-            for (otherIndex, other) in rules.enumerated() where otherIndex != index && !reported.contains(otherIndex) {
-                if !rule.isSame(as: other), rule.isCovered(by: other) {
-                    diagnostics.warning(.shadowedRule, "this rule is redundant: a broader rule of `\(entry.name.value)` already matches every request it matches",
-                                        at: rule.span, notes: [DiagnosticNote("the broader rule is here", at: other.span)],
-                                        hint: "remove it, or narrow the broader rule")
-                    reported.insert(index)
-                    break
-                }
+        for index in shapes.indices where !reported[index] {
+            for other in shapes.indices where other != index && !reported[other] {
+                guard shapes[index] != shapes[other], shapes[index].isCovered(by: shapes[other]) else { continue }
+                diagnostics.warning(.shadowedRule, "this rule is redundant: a broader rule of `\(entry.name.value)` already matches every request it matches",
+                                    at: rules[index].span, notes: [DiagnosticNote("the broader rule is here", at: rules[other].span)],
+                                    hint: "remove it, or narrow the broader rule")
+                reported[index] = true
+                break
             }
         }
     }
 }
 
-extension Rule {
-    func isSame(as other: Rule) -> Bool {
-        domain.value == other.domain.value && path.value == other.path.value && ignoreCase.value == other.ignoreCase.value
+/// What a rule matches, without its source locations: cheap to copy, hash and compare.
+struct RuleShape: Hashable {
+    let domain: DomainPattern
+    let path: PathPattern
+    let ignoreCase: Bool
+    /// The literal segments lowercased once, for case-insensitive comparisons.
+    let folded: [String?]
+
+    init(_ rule: Rule) {
+        domain = rule.domain.value
+        path = rule.path.value
+        ignoreCase = rule.ignoreCase.value
+        folded = (rule.path.value.segments ?? []).map { segment in
+            if case .literal(let text) = segment { return text.lowercased() }
+            return nil
+        }
+    }
+
+    static func == (lhs: RuleShape, rhs: RuleShape) -> Bool {
+        lhs.domain == rhs.domain && lhs.path == rhs.path && lhs.ignoreCase == rhs.ignoreCase
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(domain)
+        hasher.combine(path)
+        hasher.combine(ignoreCase)
     }
 
     /// Every request this rule matches is matched by `other`.
+    func isCovered(by other: RuleShape) -> Bool {
+        domain.isCovered(by: other.domain) && pathIsCovered(by: other)
+    }
+
+    /// Some request matches both rules.
+    func intersects(_ other: RuleShape) -> Bool {
+        domain.intersects(other.domain) && pathIntersects(other)
+    }
+
+    func pathIsCovered(by other: RuleShape) -> Bool {
+        let mine = path.allSegments, theirs = other.path.allSegments
+        if other.path.isSubtree {
+            guard mine.count >= theirs.count else { return false }
+        } else {
+            guard !path.isSubtree, mine.count == theirs.count else { return false }
+        }
+        for index in theirs.indices {
+            switch (mine[index], theirs[index]) {
+            case (_, .anySegment): continue
+            case (.anySegment, .literal): return false
+            case (.literal(let a), .literal(let b)):
+                if other.ignoreCase {
+                    if folded[index] != other.folded[index] { return false }
+                } else {
+                    // A case-insensitive literal also matches other spellings, which `other` does not.
+                    if a != b { return false }
+                    if ignoreCase && a.lowercased() != a.uppercased() { return false }
+                }
+            }
+        }
+        return true
+    }
+
+    func pathIntersects(_ other: RuleShape) -> Bool {
+        let mine = path.allSegments, theirs = other.path.allSegments
+        if mine.count != theirs.count {
+            let shorterIsSubtree = mine.count < theirs.count ? path.isSubtree : other.path.isSubtree
+            guard shorterIsSubtree else { return false }
+        }
+        for index in 0..<min(mine.count, theirs.count) {
+            if case .literal(let x) = mine[index], case .literal(let y) = theirs[index] {
+                // When either side folds, the case-sensitive side's spelling (or any) is shared.
+                if ignoreCase || other.ignoreCase {
+                    if folded[index] != other.folded[index] { return false }
+                } else if x != y {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+}
+
+extension Rule {
+    /// Every request this rule matches is matched by `other`.
     func isCovered(by other: Rule) -> Bool {
-        domain.value.isCovered(by: other.domain.value)
-            && path.value.isCovered(by: other.path.value, ignoreCase: ignoreCase.value, otherIgnoresCase: other.ignoreCase.value)
+        RuleShape(self).isCovered(by: RuleShape(other))
     }
 
     /// Some request matches both rules.
     func intersects(_ other: Rule) -> Bool {
-        domain.value.intersects(other.domain.value)
-            && path.value.intersects(other.path.value, ignoreCase: ignoreCase.value, otherIgnoresCase: other.ignoreCase.value)
+        RuleShape(self).intersects(RuleShape(other))
     }
 }
 
 extension PathPattern {
     var allSegments: [Segment] { segments ?? [] }
     var isSubtree: Bool { segments == nil || matchesSubtree }
-
-    /// Every path this pattern matches is matched by `other`.
-    func isCovered(by other: PathPattern, ignoreCase: Bool, otherIgnoresCase: Bool) -> Bool {
-        let mine = allSegments, theirs = other.allSegments
-        if other.isSubtree {
-            guard mine.count >= theirs.count else { return false }
-        } else {
-            guard !isSubtree, mine.count == theirs.count else { return false }
-        }
-        for (segment, pattern) in zip(mine, theirs) {
-            switch (segment, pattern) {
-            case (_, .anySegment): continue
-            case (.anySegment, .literal): return false
-            case (.literal(let a), .literal(let b)):
-                if otherIgnoresCase {
-                    if a.lowercased() != b.lowercased() { return false }
-                } else {
-                    // A case-insensitive literal also matches other spellings, which `other` does not.
-                    if a != b || (ignoreCase && a.lowercased() != a.uppercased()) { return false }
-                }
-            }
-        }
-        return true
-    }
-
-    /// Some path matches both patterns.
-    func intersects(_ other: PathPattern, ignoreCase: Bool, otherIgnoresCase: Bool) -> Bool {
-        let mine = allSegments, theirs = other.allSegments
-        if mine.count != theirs.count {
-            let shorter = mine.count < theirs.count ? self : other
-            guard shorter.isSubtree else { return false }
-        }
-        for (a, b) in zip(mine, theirs) {
-            if case .literal(let x) = a, case .literal(let y) = b {
-                // When either side folds, the case-sensitive side's spelling (or any) is shared.
-                let folded = ignoreCase || otherIgnoresCase
-                if folded ? x.lowercased() != y.lowercased() : x != y { return false }
-            }
-        }
-        return true
-    }
 }

@@ -40,10 +40,26 @@ enum SetCheck {
     /// A whitelist rule exempts requests from its own entry only: another enabled entry
     /// may still protect them, so they are not public after all.
     static func checkOverriddenExemptions(_ entries: [AuthenticationEntry], into diagnostics: inout DiagnosticBag) {
-        for entry in entries where entry.authorization.mode.value == .whitelist {
-            for rule in entry.authorization.rules {
-                for other in entries where other.name.value != entry.name.value {
-                    guard let witness = protection(of: rule, by: other) else { continue }
+        let index = BlacklistIndex(entries)
+        let whitelists = entries.indices.filter { entries[$0].authorization.mode.value == .whitelist }
+        let whitelistShapes = whitelists.map { entries[$0].authorization.rules.map(RuleShape.init) }
+        for (position, entryIndex) in whitelists.enumerated() {
+            let entry = entries[entryIndex]
+            for (ruleIndex, rule) in entry.authorization.rules.enumerated() {
+                let shape = whitelistShapes[position][ruleIndex]
+                var witnesses: [Int: (String, SourceSpan?)] = [:]
+                for (otherEntry, otherRule) in index.candidates(for: shape.domain)
+                where otherEntry != entryIndex && witnesses[otherEntry] == nil && index.shapes[otherEntry]![otherRule].intersects(shape) {
+                    let other = entries[otherEntry]
+                    witnesses[otherEntry] = ("`\(other.name.value)` protects them with this rule", other.authorization.rules[otherRule].span)
+                }
+                for (otherPosition, otherIndex) in whitelists.enumerated() where otherIndex != entryIndex {
+                    if whitelistShapes[otherPosition].contains(where: { shape.isCovered(by: $0) }) { continue }
+                    let other = entries[otherIndex]
+                    witnesses[otherIndex] = ("`\(other.name.value)` is a whitelist entry that does not exempt all of them", other.authorization.mode.span)
+                }
+                for otherIndex in witnesses.keys.sorted(by: { entries[$0].name.value < entries[$1].name.value }) {
+                    let other = entries[otherIndex], witness = witnesses[otherIndex]!
                     diagnostics.warning(.exemptionOverridden,
                                         "requests this rule exempts from `\(entry.name.value)` are still protected by `\(other.name.value)`, so they are not public",
                                         at: rule.span, notes: [DiagnosticNote(witness.0, at: witness.1)],
@@ -52,16 +68,37 @@ enum SetCheck {
             }
         }
     }
+}
 
-    /// Where `other` protects some request that `rule` matches, with a note and its place.
-    static func protection(of rule: Rule, by other: AuthenticationEntry) -> (String, SourceSpan?)? {
-        switch other.authorization.mode.value {
-        case .blacklist:
-            guard let hit = other.authorization.rules.first(where: { $0.intersects(rule) }) else { return nil }
-            return ("`\(other.name.value)` protects them with this rule", hit.span)
-        case .whitelist:
-            if other.authorization.rules.contains(where: { rule.isCovered(by: $0) }) { return nil }
-            return ("`\(other.name.value)` is a whitelist entry that does not exempt all of them", other.authorization.mode.span)
+/// Blacklist rules by domain pattern, so a rule finds the rules whose domains can meet
+/// its own without comparing every pair.
+struct BlacklistIndex {
+    var shapes: [Int: [RuleShape]] = [:]
+    private var byDomain: [DomainPattern: [(entry: Int, rule: Int)]] = [:]
+
+    init(_ entries: [AuthenticationEntry]) {
+        for (entryIndex, entry) in entries.enumerated() where entry.authorization.mode.value == .blacklist {
+            shapes[entryIndex] = entry.authorization.rules.map(RuleShape.init)
+            for (ruleIndex, rule) in entry.authorization.rules.enumerated() {
+                byDomain[rule.domain.value, default: []].append((entryIndex, ruleIndex))
+            }
         }
+    }
+
+    /// Rules whose domain pattern intersects `domain`, in a stable order.
+    func candidates(for domain: DomainPattern) -> [(entry: Int, rule: Int)] {
+        var patterns: [DomainPattern] = [.any]
+        switch domain {
+        case .exact(let host):
+            patterns.append(.exact(host))
+            var labels = host.split(separator: ".").map(String.init)
+            while labels.count > 1 {
+                labels.removeFirst()
+                patterns.append(.wildcard(suffix: labels.joined(separator: ".")))
+            }
+        case .wildcard, .any:
+            patterns = byDomain.keys.filter { $0.intersects(domain) }.sorted { $0.sortKey < $1.sortKey }
+        }
+        return patterns.flatMap { byDomain[$0] ?? [] }
     }
 }

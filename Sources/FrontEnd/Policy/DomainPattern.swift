@@ -22,8 +22,7 @@ public enum DomainPattern: Sendable, Hashable, CustomStringConvertible {
         if bytes.isEmpty {
             return .failure(PatternError("the domain is empty", at: 0..<0, hint: "omit `domain` or write `*` to match any host"))
         }
-        if let range = text.utf8.firstRange(of: "://".utf8) {
-            let start = text.utf8.distance(from: text.utf8.startIndex, to: range.lowerBound)
+        if let start = Self.schemeSeparator(in: bytes) {
             return .failure(PatternError("a domain must not contain a scheme", at: 0..<(start + 3),
                                          hint: "write the host name alone, such as `api.example.com`"))
         }
@@ -73,6 +72,16 @@ public enum DomainPattern: Sendable, Hashable, CustomStringConvertible {
         }
         let lowered = String(decoding: body, as: UTF8.self).lowercased()
         return .success(isWildcard ? .wildcard(suffix: lowered) : .exact(lowered))
+    }
+
+    /// The offset of the first `://`, if any.
+    static func schemeSeparator(in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 3 else { return nil }
+        for index in 0...(bytes.count - 3)
+        where bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/") && bytes[index + 2] == UInt8(ascii: "/") {
+            return index
+        }
+        return nil
     }
 
     static func isHostCharacter(_ byte: UInt8) -> Bool {
