@@ -1,0 +1,175 @@
+import BundleFormat
+import Runtime
+import XCTest
+
+/// Every reason code, status and header mutation of a decision (docs/semantics.md).
+final class DecisionTests: XCTestCase {
+    var fixture: DecisionFixture!
+
+    override func setUpWithError() throws {
+        fixture = try DecisionFixture()
+    }
+
+    func bearer(_ token: String) -> [(String, String)] { [("Authorization", "Bearer " + token)] }
+
+    func assertDecision(_ decision: Decision, _ status: Int, _ reason: Decision.Reason, entry: String?,
+                        file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(decision.status, status, decision.message, file: file, line: line)
+        XCTAssertEqual(decision.reason, reason, decision.message, file: file, line: line)
+        XCTAssertEqual(decision.authentication, entry, file: file, line: line)
+        XCTAssertEqual(decision.verdict, status == 200 ? .allow : .deny, file: file, line: line)
+        XCTAssertFalse(decision.message.isEmpty, file: file, line: line)
+    }
+
+    func testNoAuthRequired() {
+        assertDecision(fixture.decide("/public"), 200, .noAuthRequired, entry: nil)
+        assertDecision(fixture.decide(host: "other.example.com", "/v1/items"), 200, .noAuthRequired, entry: nil)
+        XCTAssertNil(fixture.decide("/public").wwwAuthenticate)
+    }
+
+    func testAuthenticatedSetsForwardedClaimsAndRemovesTheToken() {
+        let decision = fixture.decide(headers: bearer(fixture.apiToken()))
+        assertDecision(decision, 200, .authenticated, entry: "api")
+        XCTAssertEqual(decision.mutations.set, [HTTPHeader("x-subject", "svc"), HTTPHeader("x-roles", "reader,writer")])
+        XCTAssertEqual(decision.mutations.remove, ["authorization"])
+        XCTAssertNil(decision.wwwAuthenticate)
+    }
+
+    func testBadRequest() {
+        let decision = fixture.decide("/v1%2Fitems")
+        assertDecision(decision, 400, .badRequest, entry: nil)
+        XCTAssertNil(decision.wwwAuthenticate)
+        assertDecision(fixture.decide(host: "user@api.example.com", "/v1/items"), 400, .badRequest, entry: nil)
+    }
+
+    func testTokenMissing() {
+        let decision = fixture.decide()
+        assertDecision(decision, 401, .tokenMissing, entry: nil)
+        XCTAssertEqual(decision.wwwAuthenticate, #"Bearer realm="gatepass""#, "no error when no token was presented")
+    }
+
+    func testTokenAmbiguous() {
+        let decision = fixture.decide("/v1/items?access_token=" + fixture.apiToken(["sub": #""other""#]),
+                                      headers: bearer(fixture.apiToken()))
+        assertDecision(decision, 401, .tokenAmbiguous, entry: nil)
+        XCTAssertTrue(decision.wwwAuthenticate?.contains(#"error="invalid_request""#) ?? false)
+    }
+
+    func testTheSameTokenInSeveralPlacesIsRemovedFromEach() {
+        let token = fixture.apiToken()
+        let decision = fixture.decide("/v1/items?access_token=" + token, headers: bearer(token) + [("Cookie", "session=\(token); a=b")])
+        assertDecision(decision, 200, .authenticated, entry: "api")
+        XCTAssertEqual(decision.mutations.remove, ["authorization"])
+        XCTAssertEqual(decision.mutations.removeQuery, ["access_token"])
+        XCTAssertEqual(decision.mutations.removeCookies, ["session"])
+    }
+
+    func testTokenMalformed() {
+        assertDecision(fixture.decide(headers: [("Authorization", "Bearer ")]), 401, .tokenMalformed, entry: nil)
+        assertDecision(fixture.decide(headers: bearer("a.b")), 401, .tokenMalformed, entry: nil)
+        let jwe = fixture.decide(headers: bearer("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"))
+        assertDecision(jwe, 401, .tokenMalformed, entry: nil)
+        XCTAssertTrue(jwe.wwwAuthenticate?.contains(#"error="invalid_token""#) ?? false)
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["exp": #""soon""#]))), 401, .tokenMalformed, entry: "api")
+    }
+
+    func testTokenTooLarge() {
+        let padding = String(repeating: "x", count: 9000)
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["pad": "\"\(padding)\""]))), 401, .tokenTooLarge, entry: nil)
+    }
+
+    func testUnsupportedAlgorithm() {
+        let none = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlLmNvbSJ9."
+        assertDecision(fixture.decide(headers: bearer(none)), 401, .unsupportedAlgorithm, entry: nil)
+        let hs = fixture.hooks.sign(header: #"{"alg":"HS256","kid":"api-1"}"#, payload: #"{"iss":"https://issuer.example.com"}"#)
+        assertDecision(fixture.decide(headers: bearer(hs)), 401, .unsupportedAlgorithm, entry: "api")
+    }
+
+    func testUnknownKey() {
+        let token = fixture.apiToken(header: #"{"alg":"ES256","kid":"rotated"}"#)
+        assertDecision(fixture.decide(headers: bearer(token)), 401, .unknownKey, entry: "api")
+    }
+
+    func testBadSignature() {
+        let token = fixture.apiToken(signer: fixture.stranger)
+        assertDecision(fixture.decide(headers: bearer(token)), 401, .badSignature, entry: "api")
+    }
+
+    func testTimeReasons() {
+        let now = Int(DecisionFixture.now)
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["exp": "\(now - 61)", "iat": "\(now - 600)"]))), 401, .tokenExpired, entry: "api")
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["nbf": "\(now + 61)"]))), 401, .tokenNotYetValid, entry: "api")
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["iat": "\(now + 61)", "exp": "\(now + 600)"]))), 401, .tokenIssuedInFuture, entry: "api")
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["exp": "\(now + 7200)"]))), 401, .lifetimeExceeded, entry: "api")
+        // The skew (default 60 s) is tolerated.
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["exp": "\(now - 59)", "iat": "\(now - 600)"]))), 200, .authenticated, entry: "api")
+    }
+
+    func testIdentityReasons() {
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["iss": #""https://evil.example.com""#]))), 401, .issuerMismatch, entry: nil)
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["iss": nil]))), 401, .issuerMismatch, entry: nil)
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["sub": #""other""#]))), 401, .subjectMismatch, entry: "api")
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["aud": #"["web"]"#]))), 401, .audienceMismatch, entry: "api")
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["aud": nil]))), 401, .audienceMismatch, entry: "api")
+    }
+
+    func testClaimRequirementFailed() {
+        let decision = fixture.decide(headers: bearer(fixture.apiToken(["scope": #""api:read""#])))
+        assertDecision(decision, 403, .claimRequirementFailed, entry: "api")
+        XCTAssertTrue(decision.wwwAuthenticate?.hasPrefix(#"Bearer realm="api", error="insufficient_scope""#) ?? false)
+        XCTAssertEqual(decision.claimFailure?.path, ["scope"])
+    }
+
+    func testEveryReasonCodeIsCovered() {
+        // The cases above produce every reason; this keeps the list and the tests in step.
+        XCTAssertEqual(Decision.Reason.allCases.count, 18)
+    }
+
+    func testForwardedClaimHeadersAreRemovedOnEveryPath() {
+        let spoof: [(String, String)] = [("X-Subject", "mallory"), ("x-event", "forged")]
+        let publicDecision = fixture.decide("/public", headers: spoof)
+        XCTAssertEqual(publicDecision.mutations.remove, ["x-event", "x-subject"])
+        let denied = fixture.decide(headers: spoof)
+        XCTAssertEqual(denied.mutations.remove, ["x-event", "x-subject"])
+        let allowed = fixture.decide(headers: spoof + bearer(fixture.apiToken()))
+        XCTAssertEqual(allowed.mutations.remove, ["x-event", "x-subject", "authorization"])
+        XCTAssertEqual(allowed.mutations.set.first, HTTPHeader("x-subject", "svc"), "set applies after remove")
+    }
+
+    func testPassthroughKeepsTheTokenAndHeaderInjectionIsRefused() {
+        let decision = fixture.decide(host: "hooks.example.com", "/any", headers: [("X-Hook-Token", fixture.hookToken())])
+        assertDecision(decision, 200, .authenticated, entry: "hooks")
+        XCTAssertEqual(decision.mutations.remove, [], "passthrough keeps the token")
+        XCTAssertEqual(decision.mutations.set, [HTTPHeader("x-event", "paid")])
+        let injected = fixture.decide(host: "hooks.example.com", "/any", headers: [("X-Hook-Token", fixture.hookToken(event: "a\\r\\nx-admin: 1"))])
+        assertDecision(injected, 200, .authenticated, entry: "hooks")
+        XCTAssertEqual(injected.mutations.set, [], "a claim with control characters sets no header")
+    }
+
+    func testExplanationNamesTheRuleAndTheChecks() throws {
+        let decision = fixture.decide(headers: bearer(fixture.apiToken(["scope": #""api:read""#])))
+        let explanation = try XCTUnwrap(decision.explanation)
+        XCTAssertEqual(explanation.host, "api.example.com")
+        XCTAssertEqual(explanation.path, "/v1/items")
+        XCTAssertEqual(explanation.protecting.map(\.name), ["api"])
+        XCTAssertTrue(explanation.protecting[0].because[0].contains("fixture.yaml:"), explanation.protecting[0].because[0])
+        XCTAssertEqual(explanation.token?.issuer, "https://issuer.example.com")
+        XCTAssertEqual(explanation.checks.last?.passed, false)
+        XCTAssertNil(fixture.policy.decide(HTTPRequest(host: "api.example.com", target: "/v1/x"), now: DecisionFixture.now).explanation,
+                     "no explanation unless asked for")
+    }
+
+    func testConcurrentDecisionsAgree() {
+        let policy = fixture.policy
+        let token = fixture.apiToken()
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let shared = results
+        DispatchQueue.concurrentPerform(iterations: 64) { index in
+            let decision = policy.decide(HTTPRequest(host: "api.example.com", target: "/v1/items", headers: [HTTPHeader("Authorization", "Bearer " + token)]),
+                                         now: DecisionFixture.now)
+            shared[index] = decision.isAllowed
+        }
+        XCTAssertTrue(results.allSatisfy { $0 })
+    }
+}
