@@ -120,6 +120,15 @@ final class DecisionTests: XCTestCase {
         XCTAssertEqual(decision.claimFailure?.path, ["scope"])
     }
 
+    func testContainsLooksForWholeSpaceSeparatedWords() {
+        for scope in [#""api:write""#, #""  read   api:write  ""#, #"["api:write","other"]"#] {
+            assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["scope": scope]))), 200, .authenticated, entry: "api")
+        }
+        for scope in [#""api:writer""#, #""xapi:write""#, #""api:read,api:write""#, #""API:WRITE""#, #"["api:read"]"#, "42", "true"] {
+            assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["scope": scope]))), 403, .claimRequirementFailed, entry: "api")
+        }
+    }
+
     func testEveryReasonCodeIsCovered() {
         // The cases above produce every reason; this keeps the list and the tests in step.
         XCTAssertEqual(Decision.Reason.allCases.count, 18)

@@ -1,5 +1,10 @@
 import BundleFormat
 import JOSE
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs an entry's lowered claim checks on a verified token's payload.
 ///
@@ -66,9 +71,31 @@ enum ClaimEvaluation {
             return elements.contains { equals($0, literal) }
         case .string(let text, _):
             guard case .string(let word) = literal else { return false }
-            return text.utf8.split(separator: UInt8(ascii: " ")).contains { $0.elementsEqual(word.utf8) }
+            return containsWord(text, word)
         default:
             return false
+        }
+    }
+
+    /// Whether `word` is one of the words of `text` separated by runs of ASCII spaces,
+    /// compared as bytes without splitting (no allocation on the decision path).
+    static func containsWord(_ text: String, _ word: String) -> Bool {
+        var text = text, word = word
+        return text.withUTF8 { haystack in
+            word.withUTF8 { needle in
+                guard !needle.isEmpty else { return false }
+                var start = 0
+                while start < haystack.count {
+                    while start < haystack.count, haystack[start] == UInt8(ascii: " ") { start += 1 }
+                    var end = start
+                    while end < haystack.count, haystack[end] != UInt8(ascii: " ") { end += 1 }
+                    if end - start == needle.count, memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 {
+                        return true
+                    }
+                    start = end
+                }
+                return false
+            }
         }
     }
 
