@@ -54,14 +54,10 @@ public enum DecisionBenchmark {
         public var threadsCorrect = false
     }
 
-    public static let cases: [(name: String, algorithm: JWSAlgorithm, key: TestSigner.KeyType)] = [
-        ("HS256", .HS256, .hmac(bytes: 32)),
-        ("RS256", .RS256, .rsa(bits: 2048)),
-        ("PS256", .PS256, .rsa(bits: 2048)),
-        ("ES256", .ES256, .ec(.p256)),
-        ("ES384", .ES384, .ec(.p384)),
-        ("EdDSA", .EdDSA, .okp(.ed25519)),
-    ]
+    /// The algorithms the runtime targets name, with the same keys as the JOSE benchmark.
+    public static let cases = JOSEBenchmark.cases
+        .filter { ["HS256", "RS256", "PS256", "ES256", "ES384", "EdDSA(Ed25519)"].contains($0.name) }
+        .map { (name: $0.name == "EdDSA(Ed25519)" ? "EdDSA" : $0.name, algorithm: $0.algorithm, key: $0.key) }
 
     public static func run(scale: Scale) -> Report {
         var report = Report()
