@@ -28,7 +28,7 @@ public enum BenchmarkTable {
         lines.append("a large policy set: \(report.largeSet.entries) entries, \(report.largeSet.rules) rules, \(report.largeSet.keys) keys")
         lines.append("  compile: \(fixed(report.compileSeconds, 3)) s (target < 2 s: \(report.compileSeconds < 2 ? "met" : "not met"))")
         lines.append("  bundle: \(report.bundleBytes) bytes (\(fixed(Double(report.bundleBytes) / 1_048_576, 2)) MiB; target < 2 MiB: \(report.bundleBytes < 2 << 20 ? "met" : "not met"))")
-        lines.append("  load: \(fixed(report.loadSeconds * 1000, 1)) ms, resident memory +\(fixed(Double(report.loadResidentBytes) / 1_048_576, 1)) MiB")
+        lines.append("  load (fresh process): \(fixed(report.loadSeconds * 1000, 1)) ms, resident memory +\(fixed(Double(report.loadResidentBytes) / 1_048_576, 1)) MiB (\(fixed(Double(report.residentBytes) / 1_048_576, 1)) MiB in all)")
         lines.append("")
         lines.append("throughput, ES256 decision with a valid token")
         lines.append("  1 thread: \(fixed(report.singleThread, 0)) decisions/s")

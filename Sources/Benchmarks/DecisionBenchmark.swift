@@ -46,7 +46,9 @@ public enum DecisionBenchmark {
         public var compileSeconds: Double = 0
         public var bundleBytes: Int = 0
         public var loadSeconds: Double = 0
+        /// Resident memory the load added in a fresh process, and the process's total after it.
         public var loadResidentBytes: Int = 0
+        public var residentBytes: Int = 0
         public var largeSet = (entries: 0, rules: 0, keys: 0)
         /// Decisions per second (ES256, valid token) on one and two threads.
         public var singleThread: Double = 0
@@ -128,12 +130,40 @@ public enum DecisionBenchmark {
         }
         report.bundleBytes = bundle.count
         report.largeSet = (program.entries.count, program.rules.count, program.keys.count)
-        let residentBefore = Clock.residentBytes()
-        let loadStart = Clock.nanoseconds()
-        let policy = try? PolicyLoader().load(bytes: bundle)
-        report.loadSeconds = Double(Clock.nanoseconds() - loadStart) / 1e9
-        report.loadResidentBytes = max(0, Clock.residentBytes() - residentBefore)
-        withExtendedLifetime(policy) {}
+        // Loading is measured in a fresh process (this executable, `bench --measure-load`),
+        // so the compiler's memory does not hide what the loaded policy holds.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-bench-\(getpid()).gpb").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard (try? Data(bundle).write(to: URL(fileURLWithPath: path))) != nil,
+              let measured = measureLoadInChild(path) else { return }
+        (report.loadSeconds, report.loadResidentBytes, report.residentBytes) = measured
+    }
+
+    /// Runs `gatepass bench --measure-load PATH` and reads its answer.
+    static func measureLoadInChild(_ path: String) -> (Double, Int, Int)? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["bench", "--measure-load", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        guard (try? process.run()) != nil else { return nil }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = output.split(whereSeparator: \.isWhitespace)
+        guard fields.count == 3, let seconds = Double(fields[0]), let before = Int(fields[1]), let after = Int(fields[2]) else { return nil }
+        return (seconds, max(0, after - before), after)
+    }
+
+    /// The child's side: load the bundle and print seconds, resident bytes before and after.
+    public static func measureLoad(path: String) -> String? {
+        guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
+        let bundle = [UInt8](bytes)
+        let before = Clock.residentBytes()
+        let start = Clock.nanoseconds()
+        guard let policy = try? PolicyLoader(environment: { _ in RuleSetFactory.secret }).load(bytes: bundle) else { return nil }
+        let seconds = Double(Clock.nanoseconds() - start) / 1e9
+        let after = Clock.residentBytes()
+        return withExtendedLifetime(policy) { "\(seconds) \(before) \(after)" }
     }
 
     // MARK: threads

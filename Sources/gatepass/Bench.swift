@@ -21,6 +21,9 @@ struct Bench: ParsableCommand {
     @Option(help: "The number of iterations for --verify-loop.")
     var loopIterations: Int = 1000
 
+    @Option(help: .hidden)
+    var measureLoad: String?
+
     @Flag(help: "With --verify-loop, run the raw OpenSSL floor instead.")
     var floor = false
 
@@ -28,6 +31,11 @@ struct Bench: ParsableCommand {
     var decisionLoop: String?
 
     func run() throws {
+        if let path = measureLoad {
+            guard let answer = DecisionBenchmark.measureLoad(path: path) else { throw CLIError("cannot load `\(path)`") }
+            print(answer)
+            return
+        }
         if let name = verifyLoop {
             guard let loop = VerifyLoop(name: name) else { throw CLIError("unknown verify loop `\(name)`") }
             let ok = floor ? loop.runFloor(iterations: loopIterations) : loop.run(iterations: loopIterations)
