@@ -132,13 +132,14 @@ public struct JWSToken: Sendable {
             let header: JSONValue
             let payload: JSONValue
             var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
-            parser.memberStack.reserveCapacity(16)
+            parser.memberStack.reserveCapacity(8)
             do throws(JSONParseError) {
                 header = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[headerRange]))
             } catch {
                 return .failure(.malformed(.json(.header, error)))
             }
             guard header.members != nil else { return .failure(.malformed(.notAnObject(.header))) }
+            parser.memberStack.reserveCapacity(16)
             do throws(JSONParseError) {
                 payload = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
             } catch {
