@@ -71,3 +71,21 @@ private final class Counter: @unchecked Sendable {
     func add() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
+
+/// HMAC from pre-keyed inner and outer digest states must equal OpenSSL's one-shot `HMAC()`
+/// for secrets shorter than, equal to and longer than the hash's block.
+final class HMACKeyedStateTests: XCTestCase {
+    func testEveryHashAndSecretLength() throws {
+        for algorithm in [JWSAlgorithm.HS256, .HS384, .HS512] {
+            for bytes in [64, 65, 127, 128, 129, 200] {
+                let signer = TestSigner(algorithm: algorithm, keyType: .hmac(bytes: bytes), kid: "h")
+                let verifier = JWTVerifier(keys: try KeySet(jwks: [signer.jwk]), policy: ContextReuseTests.policy)
+                let token = signer.sign(header: #"{"alg":""# + algorithm.rawValue + #"","kid":"h"}"#, payload: ContextReuseTests.payload)
+                XCTAssertTrue(verifier.verify(compact: token, now: ContextReuseTests.now).isValid, "\(algorithm) \(bytes)")
+                XCTAssertEqual(
+                    verifier.verify(compact: ContextReuseTests.tamper(token), now: ContextReuseTests.now).failure?.code,
+                    .badSignature, "\(algorithm) \(bytes)")
+            }
+        }
+    }
+}
