@@ -9,6 +9,14 @@ enum OpenSSLVerify {
     ) -> Bool {
         guard let context = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(context) }
+        guard initialise(context, key: key, digest: digest, pss: pss) else { return false }
+        let result = EVP_DigestVerify(context, signature.baseAddress, signature.count, input.baseAddress, input.count)
+        if result != 1 { ERR_clear_error() }
+        return result == 1
+    }
+
+    /// `EVP_DigestVerifyInit`, then PSS padding, salt length = digest length and MGF1 digest.
+    static func initialise(_ context: OpaquePointer, key: OpaquePointer, digest: OpaquePointer?, pss: Bool) -> Bool {
         var keyContext: OpaquePointer? = nil
         guard EVP_DigestVerifyInit(context, &keyContext, digest, nil, key) == 1 else {
             ERR_clear_error()
@@ -24,9 +32,7 @@ enum OpenSSLVerify {
                 return false
             }
         }
-        let result = EVP_DigestVerify(context, signature.baseAddress, signature.count, input.baseAddress, input.count)
-        if result != 1 { ERR_clear_error() }
-        return result == 1
+        return true
     }
 }
 
@@ -66,10 +72,10 @@ enum ECDSASignature {
         return false
     }
 
-    /// Checks lengths and ranges, then verifies with a DER `ECDSA-Sig-Value` built on the stack.
+    /// Checks lengths and ranges, then hands `verifyDER` a DER `ECDSA-Sig-Value` built on the stack.
     static func verify(
-        key: OpaquePointer, curve: ECCurve, digest: OpaquePointer,
-        signature: UnsafeBufferPointer<UInt8>, input: UnsafeBufferPointer<UInt8>
+        curve: ECCurve, signature: UnsafeBufferPointer<UInt8>,
+        verifyDER: (UnsafeBufferPointer<UInt8>) -> Bool
     ) -> Bool {
         let width = curve.coordinateLength
         guard signature.count == 2 * width else { return false }
@@ -79,9 +85,7 @@ enum ECDSASignature {
         guard isInRange(r, order: order), isInRange(s, order: order) else { return false }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 160) { der in
             let length = encodeDER(r: r, s: s, into: der)
-            return OpenSSLVerify.digestVerify(
-                key: key, digest: digest, pss: false,
-                signature: UnsafeBufferPointer(rebasing: der[0..<length]), input: input)
+            return verifyDER(UnsafeBufferPointer(rebasing: der[0..<length]))
         }
     }
 

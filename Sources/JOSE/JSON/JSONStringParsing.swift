@@ -6,6 +6,8 @@ extension JSONParser {
         let contentStart = position
         // Fast path: no escapes, so the text is a slice of the input.
         while position < bytes.count {
+            skipPlainASCII()
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<position])
@@ -34,6 +36,21 @@ extension JSONParser {
             scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[before..<position]))
         }
         throw fail(.unexpectedEnd)
+    }
+
+    /// Skips printable ASCII other than `"` and `\\`, the bulk of every string.
+    @inline(__always)
+    mutating func skipPlainASCII() {
+        guard let base = bytes.baseAddress else { return }
+        let end = bytes.count
+        var index = position
+        while index < end {
+            let byte = base[index]
+            // 0x20...0x7F, except the quote and the backslash.
+            guard byte &- 0x20 < 0x60, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+            index += 1
+        }
+        position = index
     }
 
     /// Validates one unescaped character (advancing past it, all its UTF-8 bytes included).

@@ -144,13 +144,34 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
-                let members = Array(memberStack[base...])
-                memberStack.removeSubrange(base...)
-                return .object(members, span: start..<position)
+                return .object(takeMembers(from: base), span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))
             }
         }
+    }
+
+    /// The finished container's members. The outermost container owns the whole stack,
+    /// which is handed over without copying (the next document reserves a new one).
+    mutating func takeMembers(from base: Int) -> [JSONMember] {
+        if base == 0 {
+            defer { memberStack = [] }
+            return memberStack
+        }
+        let members = Array(memberStack[base...])
+        memberStack.removeLast(memberStack.count - base)
+        return members
+    }
+
+    /// The finished array's elements, handed over like ``takeMembers(from:)``.
+    mutating func takeElements(from base: Int) -> [JSONValue] {
+        if base == 0 {
+            defer { elementStack = [] }
+            return elementStack
+        }
+        let elements = Array(elementStack[base...])
+        elementStack.removeLast(elementStack.count - base)
+        return elements
     }
 
     /// Duplicate names are rejected. Objects in tokens are small, so a linear scan is
@@ -193,9 +214,7 @@ struct JSONParser {
             case UInt8(ascii: "]"):
                 position += 1
                 depth -= 1
-                let elements = Array(elementStack[base...])
-                elementStack.removeSubrange(base...)
-                return .array(elements, span: start..<position)
+                return .array(takeElements(from: base), span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))
             }

@@ -7,6 +7,8 @@ public final class VerificationKey: Sendable {
     public let jwk: JWK
     private let publicKey: OpenSSLPublicKey?
     private let hmac: HMACTemplate?
+    /// Initialised `EVP_DigestVerify` contexts by algorithm ordinal, for the algorithms the key allows.
+    private let digestTemplates: [DigestVerifyTemplate?]
 
     /// Loads a validated key into OpenSSL.
     public init(_ jwk: JWK) throws(KeyLoadError) {
@@ -14,9 +16,12 @@ public final class VerificationKey: Sendable {
         if case .oct = jwk.kind {
             self.publicKey = nil
             self.hmac = HMACTemplate(secret: jwk.keyMaterial)
+            self.digestTemplates = []
         } else {
-            self.publicKey = try OpenSSLPublicKey(der: jwk.keyMaterial)
+            let key = try OpenSSLPublicKey(der: jwk.keyMaterial)
+            self.publicKey = key
             self.hmac = nil
+            self.digestTemplates = Self.templates(for: key, jwk: jwk)
         }
     }
 
@@ -26,6 +31,16 @@ public final class VerificationKey: Sendable {
         self.jwk = try JWK(loaded: key, kid: kid, alg: alg)
         self.publicKey = key
         self.hmac = nil
+        self.digestTemplates = Self.templates(for: key, jwk: jwk)
+    }
+
+    /// One initialised context per asymmetric algorithm the key allows.
+    private static func templates(for key: OpenSSLPublicKey, jwk: JWK) -> [DigestVerifyTemplate?] {
+        JWSAlgorithm.allCases.map { algorithm in
+            guard algorithm.family != .hmac, jwk.allows(algorithm) else { return nil }
+            return DigestVerifyTemplate(
+                key: key.pkey, digest: Digests.digest(for: algorithm), pss: algorithm.family == .rsaPSS)
+        }
     }
 
     /// The key id, if any.
@@ -54,19 +69,32 @@ public final class VerificationKey: Sendable {
         case (.rsaPKCS1, .rsa), (.rsaPSS, .rsa):
             guard let publicKey, signature.count == ((jwk.modulusBits ?? 0) + 7) / 8
             else { return false }
-            return OpenSSLVerify.digestVerify(
-                key: publicKey.pkey, digest: Digests.digest(for: algorithm), pss: algorithm.family == .rsaPSS,
-                signature: signature, input: input)
+            return digestVerify(publicKey, algorithm: algorithm, signature: signature, input: input)
         case (.ecdsa, .ec(let curve)):
-            guard let publicKey, let digest = Digests.digest(for: algorithm) else { return false }
-            return ECDSASignature.verify(key: publicKey.pkey, curve: curve, digest: digest, signature: signature, input: input)
+            guard let publicKey else { return false }
+            return ECDSASignature.verify(curve: curve, signature: signature) { der in
+                digestVerify(publicKey, algorithm: algorithm, signature: der, input: input)
+            }
         case (.eddsa, .okp(let curve)):
             guard let publicKey, signature.count == curve.signatureLength,
                   EdDSASignature.hasCanonicalS(signature, curve: curve)
             else { return false }
-            return OpenSSLVerify.digestVerify(key: publicKey.pkey, digest: nil, pss: false, signature: signature, input: input)
+            return digestVerify(publicKey, algorithm: algorithm, signature: signature, input: input)
         default:
             return false
         }
+    }
+
+    /// `EVP_DigestVerify` with a copy of the key's initialised context, or a fresh one.
+    private func digestVerify(
+        _ publicKey: OpenSSLPublicKey, algorithm: JWSAlgorithm,
+        signature: UnsafeBufferPointer<UInt8>, input: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        if let template = digestTemplates[algorithm.ordinal] {
+            return template.verify(signature: signature, input: input)
+        }
+        return OpenSSLVerify.digestVerify(
+            key: publicKey.pkey, digest: Digests.digest(for: algorithm), pss: algorithm.family == .rsaPSS,
+            signature: signature, input: input)
     }
 }
