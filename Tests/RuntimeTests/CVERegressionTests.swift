@@ -34,6 +34,17 @@ final class CVERegressionTests: XCTestCase {
         assertRefused("/a//../admin", .ambiguousDotSegment)
         assertRefused("/public%2F%2Fadmin", .encodedSlash)
         assertRefused("/admin%2Fusers", .encodedSlash)
+        // A `..` that meets an empty segment only after an earlier `..` removed the
+        // segment above it: merged, `/v1/catalog/foo`; RFC 3986 alone, `/v1/admin/catalog/foo`.
+        assertRefused("/v1/admin//x/../../catalog/foo", .ambiguousDotSegment)
+        assertRefused("/v1/admin//./x/../../catalog/foo", .ambiguousDotSegment)
+        assertRefused("/a//b/c/../../../d", .ambiguousDotSegment)
+        // Where both readings agree, the path is accepted.
+        assertPath("/a//b/../c", "/a/c")
+        assertPath("/a/b//c/../d", "/a/b/d")
+        assertPath("/a/x/../../b", "/b")
+        assertPath("/" + String(repeating: "s/", count: 70) + "t", "/" + String(repeating: "s/", count: 70) + "t")
+        assertRefused("/" + String(repeating: "s/", count: 70) + "..", .ambiguousDotSegment)
     }
 
     /// Istio CVE-2021-39155: host matching was case-sensitive, so `ADMIN.example.com`

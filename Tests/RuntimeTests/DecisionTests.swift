@@ -145,6 +145,25 @@ final class DecisionTests: XCTestCase {
         XCTAssertEqual(allowed.mutations.set.first, HTTPHeader("x-subject", "svc"), "set applies after remove")
     }
 
+    func testForwardedClaimHeadersSpelledWithUnderscoresAreRemovedToo() {
+        let decision = fixture.decide("/public", headers: [("X_Subject", "mallory"), ("x_EVENT", "forged"), ("x-subject", "m")])
+        XCTAssertEqual(decision.mutations.remove, ["x-subject", "x_event", "x_subject"])
+    }
+
+    func testAPercentEncodedTokenParameterNameIsRefused() {
+        // A proxy removing `access_token` would leave `acc%65ss_token` for a backend that decodes names.
+        let decision = fixture.decide("/v1/items?acc%65ss_token=" + fixture.apiToken())
+        assertDecision(decision, 401, .tokenAmbiguous, entry: nil)
+        assertDecision(fixture.decide("/v1/items?access_token=" + fixture.apiToken()), 200, .authenticated, entry: "api")
+    }
+
+    func testIdentityClaimsCompareDecodedBytes() {
+        // JSON escapes are decoded before comparing: `sv\u0063` is `svc`.
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["sub": #""sv\u0063""#]))), 200, .authenticated, entry: "api")
+        // A combining mark makes another issuer, never a near match.
+        assertDecision(fixture.decide(headers: bearer(fixture.apiToken(["iss": #""https://issuer.example.com\u0301""#]))), 401, .issuerMismatch, entry: nil)
+    }
+
     func testPassthroughKeepsTheTokenAndHeaderInjectionIsRefused() {
         let decision = fixture.decide(host: "hooks.example.com", "/any", headers: [("X-Hook-Token", fixture.hookToken())])
         assertDecision(decision, 200, .authenticated, entry: "hooks")

@@ -1,8 +1,14 @@
-/// The string claims `iss`, `sub` and `aud` (RFC 7519 §4.1.1-3), compared exactly.
+/// The string claims `iss`, `sub` and `aud` (RFC 7519 §4.1.1-3), compared exactly: by
+/// bytes, never by Unicode canonical equivalence (`é` and `e` + U+0301 differ).
 enum IdentityClaims {
+    static func same(_ a: String?, _ b: String) -> Bool {
+        guard let a else { return false }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+
     /// `iss` must be a string equal to the configured issuer.
     static func checkIssuer(_ token: JWSToken, policy: TokenPolicy) -> VerificationFailure? {
-        if token.issuer == policy.issuer { return nil }
+        if same(token.issuer, policy.issuer) { return nil }
         return VerificationFailure(.issuerMismatch(found: token.issuer, expected: policy.issuer))
     }
 
@@ -10,7 +16,7 @@ enum IdentityClaims {
     static func checkSubject(_ payload: JSONValue, policy: TokenPolicy) -> VerificationFailure? {
         guard let expected = policy.subject else { return nil }
         let found = payload[member: "sub"]?.stringValue
-        if found == expected { return nil }
+        if same(found, expected) { return nil }
         return VerificationFailure(.subjectMismatch(found: found, expected: expected))
     }
 
@@ -19,10 +25,10 @@ enum IdentityClaims {
         guard !policy.audiences.isEmpty else { return nil }
         switch payload[member: "aud"] {
         case .string(let audience, _)?:
-            if policy.audiences.contains(audience) { return nil }
+            if policy.audiences.contains(where: { same(audience, $0) }) { return nil }
         case .array(let elements, _)?:
             for element in elements {
-                if case .string(let audience, _) = element, policy.audiences.contains(audience) { return nil }
+                if case .string(let audience, _) = element, policy.audiences.contains(where: { same(audience, $0) }) { return nil }
             }
         default:
             break

@@ -27,7 +27,7 @@ struct DecisionContext {
                 }
             }
             for place in foundAt {
-                let own = winner.tokenLocations.first { $0.source == place.source && $0.name == place.name }
+                let own = winner.tokenLocations.first { place.isPlace(of: $0) }
                 guard !(own?.passthrough ?? false) else { continue }
                 switch place.source {
                 case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }

@@ -44,10 +44,10 @@ extension LoadedPolicy {
         context.noteToken(parsed, foundAt: foundAt)
 
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
-        for index in node.protecting where entries[index].entry.issuer == parsed.issuer {
+        for index in node.protecting where parsed.issuer.map({ entries[index].entry.issuer.utf8.elementsEqual($0.utf8) }) ?? false {
             let entry = entries[index]
             let failure: (Int, Decision.Reason, Decision.Detail)
-            if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { $0.source == place.source && $0.name == place.name } }) {
+            if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
                 failure = (401, .tokenMissing, .noTokenForEntry)
             } else {
                 switch entry.verifier.verify(parsed, now: now) {
@@ -118,19 +118,23 @@ extension LoadedPolicy {
         var locations: [TokenLocation] = []
         for index in entryIndices {
             for location in entries[index].entry.tokenLocations
-            where !locations.contains(where: { $0.source == location.source && $0.name == location.name }) {
+            where !locations.contains(where: { $0.source == location.source && $0.name == location.name && $0.prefix.lowercased() == location.prefix.lowercased() }) {
                 locations.append(location)
             }
         }
         return locations
     }
 
-    /// Forwarded-claim headers the client sent: removed on every path so they cannot be spoofed.
+    /// Forwarded-claim headers the client sent: removed on every path so they cannot be
+    /// spoofed. `_` counts as `-` (CGI-style backends read `X_User_Id` as `X-User-Id`), and
+    /// each is listed lowercased as the client spelled it.
     func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
-        for name in forwardedHeaders where headers.contains(where: { HeaderLookup.namesMatch($0.name, name) }) {
-            present.append(name)
+        for header in headers {
+            let spelled = header.name.lowercased()
+            let canonical = spelled.contains("_") ? String(spelled.map { $0 == "_" ? "-" : $0 }) : spelled
+            if forwardedHeaders.contains(canonical) && !present.contains(spelled) { present.append(spelled) }
         }
         return present.sorted()
     }

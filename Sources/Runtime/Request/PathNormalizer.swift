@@ -101,8 +101,12 @@ public enum PathNormalizer {
         let end = p.count
         var w = 0
         var i = 1
-        // The last segment other than `.` was empty: a `..` now is ambiguous.
-        var afterEmptySegment = false
+        // The segments an RFC 3986 reading (no merging of slashes) would have on its stack,
+        // one bit each, 1 for an empty segment: a `..` that would remove an empty segment
+        // there is read differently by a normaliser that merges slashes first, so it is
+        // ambiguous. Past 64 levels the bits are lost and any `..` is refused.
+        var emptyStack: UInt64 = 0
+        var depth = 0
         var utf8 = UTF8Check()
 
         while true {
@@ -146,18 +150,26 @@ public enum PathNormalizer {
             let length = w - segmentStart - 1
             if length == 0 {
                 w = segmentStart
-                afterEmptySegment = true
+                emptyStack = emptyStack << 1 | 1
+                depth += 1
             } else if length == 1 && out[segmentStart + 1] == ASCII.dot {
                 w = segmentStart
             } else if length == 2 && out[segmentStart + 1] == ASCII.dot && out[segmentStart + 2] == ASCII.dot {
-                if afterEmptySegment { return .failure(Problem(code: .ambiguousDotSegment, offset: rawSegmentStart)) }
+                if depth > 64 || (depth > 0 && emptyStack & 1 == 1) {
+                    return .failure(Problem(code: .ambiguousDotSegment, offset: rawSegmentStart))
+                }
+                if depth > 0 {
+                    emptyStack >>= 1
+                    depth -= 1
+                }
                 w = segmentStart
                 while w > 0 {
                     w -= 1
                     if out[w] == ASCII.slash { break }
                 }
             } else {
-                afterEmptySegment = false
+                emptyStack <<= 1
+                depth += 1
             }
             if i >= end { break }
             i += 1

@@ -25,16 +25,36 @@ public struct FoundToken: Sendable, Hashable {
     /// The location's name: a lowercased header name, or an exact query parameter or
     /// cookie name.
     public var name: String
+    /// The prefix the token followed: part of the location's identity.
+    public var prefix: String
     /// Whether the token stays in the request forwarded to the backend.
     public var passthrough: Bool
 
-    public init(source: TokenLocation.Source, name: String, passthrough: Bool) {
+    public init(source: TokenLocation.Source, name: String, prefix: String = "", passthrough: Bool) {
         self.source = source
         self.name = name
+        self.prefix = prefix
         self.passthrough = passthrough
     }
 
     public init(_ location: TokenLocation) {
-        self.init(source: location.source, name: location.name, passthrough: location.passthrough)
+        self.init(source: location.source, name: location.name, prefix: location.prefix, passthrough: location.passthrough)
+    }
+
+    /// Places compare by source, name and passthrough; the prefix only tells which of an
+    /// entry's locations the token matched.
+    public static func == (lhs: FoundToken, rhs: FoundToken) -> Bool {
+        lhs.source == rhs.source && lhs.name == rhs.name && lhs.passthrough == rhs.passthrough
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(name)
+        hasher.combine(passthrough)
+    }
+
+    /// Whether this place is `location` (same source, name and prefix).
+    public func isPlace(of location: TokenLocation) -> Bool {
+        source == location.source && name == location.name && prefix.lowercased() == location.prefix.lowercased()
     }
 }

@@ -35,6 +35,10 @@ public enum TokenExtractor {
                 guard let rawQuery else { continue }
                 for parameter in QueryParser.parameters(in: rawQuery)
                 where QueryParser.decodedEquals(parameter.rawName, location.name) {
+                    // `acc%65ss_token` is the token parameter to a backend that decodes
+                    // names, but a proxy removing `access_token` would leave it in place:
+                    // refuse rather than forward a token that could not be removed.
+                    guard parameter.rawName.utf8.elementsEqual(location.name.utf8) else { return .ambiguous }
                     guard let raw = parameter.rawValue, !raw.isEmpty else { continue }
                     let decoded = QueryParser.percentDecode(raw)
                     if let token = afterPrefix(decoded[...], prefix: location.prefix) {
