@@ -46,10 +46,13 @@ let package = Package(
         // JOSE: keys and token verification on OpenSSL 3. No Foundation, no front end.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
 
+        // Signing tokens with keys generated on the spot: `gatepass test`, benchmarks, tests.
+        .target(name: "TokenSigning", dependencies: ["JOSE", "COpenSSL"], swiftSettings: swiftSettings),
+
         // Benchmarks shared by `gatepass bench` and a brief correctness test (never timed in tests).
         .target(
             name: "Benchmarks",
-            dependencies: ["JOSE", "COpenSSL", "Runtime", "BundleFormat", "Compiler", "FrontEnd", "Diagnostics"],
+            dependencies: ["JOSE", "COpenSSL", "Runtime", "BundleFormat", "Compiler", "FrontEnd", "Diagnostics", "TokenSigning"],
             swiftSettings: swiftSettings
         ),
 
@@ -65,7 +68,7 @@ let package = Package(
         // Policy tests: runs `*.test.yaml` cases against compiled policies with generated test keys.
         .target(
             name: "PolicyTesting",
-            dependencies: ["Compiler", "FrontEnd", "Runtime", "JOSE", "BundleFormat", "Diagnostics", "Benchmarks"],
+            dependencies: ["Compiler", "FrontEnd", "Runtime", "JOSE", "BundleFormat", "Diagnostics", "TokenSigning"],
             swiftSettings: swiftSettings
         ),
 
@@ -84,14 +87,14 @@ let package = Package(
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FrontEndTests", dependencies: ["FrontEnd", "Diagnostics", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JOSETests", dependencies: ["JOSE", "Benchmarks"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE", "Benchmarks", "TokenSigning"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CompilerTests",
             dependencies: ["Compiler", "FrontEnd", "Diagnostics", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE", "Compiler", "Diagnostics", "Benchmarks"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE", "Compiler", "Diagnostics", "TokenSigning"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import Compiler
 import Diagnostics
 import JOSE
 import Runtime
+import TokenSigning
 
 /// One entry per algorithm, a real signed token, and the raw OpenSSL floor for the same
 /// signing input, signature and pre-parsed key.

@@ -5,6 +5,7 @@ import Foundation
 import FrontEnd
 public import JOSE
 import Runtime
+public import TokenSigning
 
 /// The runtime benchmark behind `gatepass bench`: full decisions against the raw OpenSSL
 /// floor measured in the same run, requests that need no token at 10 and 10,000 rules,

@@ -1,5 +1,6 @@
 import COpenSSL
 public import JOSE
+public import TokenSigning
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

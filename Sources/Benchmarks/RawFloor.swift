@@ -1,5 +1,6 @@
 import COpenSSL
 import JOSE
+import TokenSigning
 
 /// The raw OpenSSL cost of one verification: what any JWT library must at least pay.
 ///

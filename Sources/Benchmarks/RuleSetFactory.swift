@@ -2,6 +2,7 @@ import Compiler
 import Diagnostics
 import JOSE
 import Runtime
+import TokenSigning
 
 /// Generated policy sets for the benchmark.
 enum RuleSetFactory {

@@ -1,4 +1,5 @@
 import JOSE
+import TokenSigning
 
 /// A prepared verifier and token for one benchmark case, for profilers and allocation
 /// counters that compare N and 2N verifications (set-up cost cancels out).

@@ -1,10 +1,10 @@
 import BundleFormat
-public import Diagnostics
-import Benchmarks
 public import Compiler
+public import Diagnostics
 import FrontEnd
 import JOSE
 import Runtime
+import TokenSigning
 
 /// Runs policy tests: compiles the policies, adds each test file's freshly generated
 /// signing keys to the entries it names (in memory only, never in a bundle on disk),

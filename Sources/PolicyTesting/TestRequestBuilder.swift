@@ -1,9 +1,9 @@
-import Benchmarks
-import Diagnostics
 import BundleFormat
+import Diagnostics
 import FrontEnd
 import JOSE
 import Runtime
+import TokenSigning
 
 /// Turns a test case into the HTTP request it describes, signing its token on the way.
 struct TestRequestBuilder {

@@ -1,5 +1,6 @@
 import Benchmarks
 import JOSE
+import TokenSigning
 import XCTest
 
 /// Known attacks on JWT verifiers, each expecting one specific failure code.

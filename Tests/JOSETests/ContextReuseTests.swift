@@ -1,6 +1,7 @@
 import Benchmarks
 import Dispatch
 import JOSE
+import TokenSigning
 import XCTest
 
 /// Keys keep initialised OpenSSL contexts (HMAC and `EVP_DigestVerify`) that every

@@ -1,5 +1,6 @@
 import Benchmarks
 import JOSE
+import TokenSigning
 import XCTest
 
 /// Claim checks, boundaries and the order of stages (the first failing check is the reason).

@@ -1,9 +1,9 @@
-import Benchmarks
 import BundleFormat
 import Compiler
 import Diagnostics
 import JOSE
 import Runtime
+import TokenSigning
 import XCTest
 
 /// A small policy set compiled in memory, with keys generated for the test, and helpers

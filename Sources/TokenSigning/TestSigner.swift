@@ -1,7 +1,8 @@
 import COpenSSL
 public import JOSE
 
-/// A private key made with OpenSSL that signs compact JWS tokens, for benchmarks and tests.
+/// A private key made with OpenSSL that signs compact JWS tokens: for `gatepass test`
+/// (keys generated for one run), benchmarks and tests. Never used by the runtime.
 ///
 /// Deliberately independent of the verifier's code paths: keys come from `EVP_PKEY_generate`,
 /// signatures from `EVP_DigestSign` (ECDSA converted from DER to `r ‖ s` with `ECDSA_SIG`).
@@ -19,7 +20,8 @@ public final class TestSigner: @unchecked Sendable {
     /// The public half (or the secret) as a JWK with the given kid.
     public let jwk: JWK
     let pkey: OpaquePointer?
-    let secret: [UInt8]
+    /// The HMAC secret (empty for key pairs).
+    public let secret: [UInt8]
 
     /// Makes a fresh key for `algorithm` (curve from `keyType`).
     public init(algorithm: JWSAlgorithm, keyType: KeyType, kid: String?, pinAlgorithm: Bool = true) {
