@@ -21,6 +21,19 @@ final class InspectGoldenTests: XCTestCase {
         GoldenFile.assertMatches(output.stdout, golden: "inspect/policies.txt")
     }
 
+    /// The other policy sets the repository ships as examples: both sides of the diff fixture.
+    func testInspectOfTheDiffExampleSetsMatchesTheGoldenDumps() throws {
+        for (set, golden) in [("Tests/Fixtures/diff/old", "inspect/diff-old.txt"), ("Tests/Fixtures/diff/new", "inspect/diff-new.txt")] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-inspect-\(UUID().uuidString).gpb").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let compiled = try GatepassProcess.run(["compile", set, "-o", path])
+            XCTAssertEqual(compiled.status, 0, compiled.stderr)
+            let output = try GatepassProcess.run(["inspect", path])
+            XCTAssertEqual(output.status, 0, output.stderr)
+            GoldenFile.assertMatches(output.stdout, golden: golden)
+        }
+    }
+
     func testCompilingTwiceAndInAnyFileOrderGivesTheSameBytes() throws {
         let first = try compile(["Policies"], to: "a")
         let second = try compile(["Policies"], to: "b")
