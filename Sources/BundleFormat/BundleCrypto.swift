@@ -37,18 +37,10 @@ public final class BundleSigningKey: @unchecked Sendable {
 
     /// Loads a PEM private key (`openssl genpkey -algorithm ed25519`).
     public init(pem: [UInt8]) throws(BundleError) {
-        let loaded: OpaquePointer? = pem.withUnsafeBytes { buffer in
-            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
-        }
-        guard let loaded else { throw .io("the signing key is not a PEM private key") }
-        guard EVP_PKEY_get_id(loaded) == EVP_PKEY_ED25519 else {
-            EVP_PKEY_free(loaded)
-            throw .io("the signing key must be an Ed25519 key (openssl genpkey -algorithm ed25519)")
-        }
-        key = loaded
-        keyID = SHA256.digest(publicKeyDER(loaded))
+        key = try loadEd25519(pem, reader: { PEM_read_bio_PrivateKey($0, nil, nil, nil) },
+                              notPEM: "the signing key is not a PEM private key",
+                              notEd25519: "the signing key must be an Ed25519 key (openssl genpkey -algorithm ed25519)")
+        keyID = SHA256.digest(publicKeyDER(key))
     }
 
     deinit { EVP_PKEY_free(key) }
@@ -83,18 +75,10 @@ public final class BundleTrustedKey: @unchecked Sendable {
 
     /// Loads a PEM public key.
     public init(pem: [UInt8]) throws(BundleError) {
-        let loaded: OpaquePointer? = pem.withUnsafeBytes { buffer in
-            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
-        }
-        guard let loaded else { throw .io("the trusted key is not a PEM public key") }
-        guard EVP_PKEY_get_id(loaded) == EVP_PKEY_ED25519 else {
-            EVP_PKEY_free(loaded)
-            throw .io("a trusted bundle key must be an Ed25519 public key")
-        }
-        key = loaded
-        keyID = SHA256.digest(publicKeyDER(loaded))
+        key = try loadEd25519(pem, reader: { PEM_read_bio_PUBKEY($0, nil, nil, nil) },
+                              notPEM: "the trusted key is not a PEM public key",
+                              notEd25519: "a trusted bundle key must be an Ed25519 public key")
+        keyID = SHA256.digest(publicKeyDER(key))
     }
 
     deinit { EVP_PKEY_free(key) }
@@ -105,6 +89,22 @@ public final class BundleTrustedKey: @unchecked Sendable {
         return EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1
             && EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1
     }
+}
+
+/// Reads one PEM key with `reader` and insists that it is an Ed25519 key.
+private func loadEd25519(_ pem: [UInt8], reader: (OpaquePointer) -> OpaquePointer?,
+                         notPEM: String, notEd25519: String) throws(BundleError) -> OpaquePointer {
+    let loaded: OpaquePointer? = pem.withUnsafeBytes { buffer in
+        guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+        defer { BIO_free(bio) }
+        return reader(bio)
+    }
+    guard let loaded else { throw .io(notPEM) }
+    guard EVP_PKEY_get_id(loaded) == EVP_PKEY_ED25519 else {
+        EVP_PKEY_free(loaded)
+        throw .io(notEd25519)
+    }
+    return loaded
 }
 
 private func publicKeyDER(_ key: OpaquePointer) -> [UInt8] {
