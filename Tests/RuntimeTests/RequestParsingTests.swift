@@ -53,17 +53,24 @@ final class RequestParsingTests: XCTestCase {
     }
 
     /// The runtime must not import Foundation (it runs in the data path).
-    func testRuntimeSourcesDoNotImportFoundation() throws {
-        let sources = URL(fileURLWithPath: #filePath)
+    /// The runtime and JOSE stay small: no Foundation, no libyaml, no front end, no
+    /// compiler, no argument parser (and `BundleFormat`, which both share, no front end).
+    func testRuntimeAndJOSEImportOnlyWhatTheyMay() throws {
+        let root = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/Runtime")
-        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
-            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
-        XCTAssertFalse(files.isEmpty)
-        for file in files {
-            let text = try String(contentsOf: file, encoding: .utf8)
-            for line in text.split(separator: "\n") where line.contains("import Foundation") {
-                XCTFail("\(file.lastPathComponent): \(line)")
+        let forbidden = ["Foundation", "CYAML", "FrontEnd", "Compiler", "ArgumentParser", "Diagnostics"]
+        for module in ["Runtime", "JOSE"] {
+            let sources = root.appendingPathComponent("Sources/\(module)")
+            let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?
+                .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+            XCTAssertFalse(files.isEmpty, module)
+            for file in files {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for line in text.split(separator: "\n") where line.contains("import ") {
+                    let words = line.split(separator: " ")
+                    guard let last = words.last, words.contains("import") else { continue }
+                    XCTAssertFalse(forbidden.contains(String(last)), "\(module)/\(file.lastPathComponent): \(line)")
+                }
             }
         }
     }
