@@ -47,18 +47,10 @@ public enum CookieParser {
 
             public mutating func next() -> Cookie? {
                 let utf8 = text.utf8
-                while position < utf8.endIndex {
-                    let start = position
-                    var equals: Substring.Index?
-                    var i = start
-                    while i < utf8.endIndex && utf8[i] != ASCII.semicolon {
-                        if equals == nil && utf8[i] == ASCII.equals { equals = i }
-                        i = utf8.index(after: i)
-                    }
-                    position = i < utf8.endIndex ? utf8.index(after: i) : i
-                    guard let equals else { continue }
-                    let name = Whitespace.trimmed(text[start..<equals])
-                    var value = Whitespace.trimmed(text[utf8.index(after: equals)..<i])
+                while let field = KeyValueField.next(in: text, from: &position, separator: ASCII.semicolon) {
+                    guard let equals = field.equals else { continue }
+                    let name = Whitespace.trimmed(text[field.start..<equals])
+                    var value = Whitespace.trimmed(text[utf8.index(after: equals)..<field.end])
                     let valueBytes = value.utf8
                     if valueBytes.count >= 2, valueBytes.first == ASCII.quote, valueBytes.last == ASCII.quote {
                         value = value[valueBytes.index(after: valueBytes.startIndex)..<valueBytes.index(before: valueBytes.endIndex)]
@@ -69,6 +61,29 @@ public enum CookieParser {
                 return nil
             }
         }
+    }
+}
+
+/// One `name=value` field of a list separated by `;` (cookies) or `&` (queries).
+struct KeyValueField {
+    var start: Substring.Index
+    /// The first `=`, if any.
+    var equals: Substring.Index?
+    var end: Substring.Index
+
+    /// The field at `position`, moving `position` past its separator; nil at the end.
+    static func next(in text: Substring, from position: inout Substring.Index, separator: UInt8) -> KeyValueField? {
+        let utf8 = text.utf8
+        guard position < utf8.endIndex else { return nil }
+        let start = position
+        var equals: Substring.Index?
+        var i = start
+        while i < utf8.endIndex && utf8[i] != separator {
+            if equals == nil && utf8[i] == ASCII.equals { equals = i }
+            i = utf8.index(after: i)
+        }
+        position = i < utf8.endIndex ? utf8.index(after: i) : i
+        return KeyValueField(start: start, equals: equals, end: i)
     }
 }
 

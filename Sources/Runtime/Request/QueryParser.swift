@@ -86,21 +86,12 @@ public enum QueryParser {
             var position: Substring.Index
 
             public mutating func next() -> Parameter? {
-                let utf8 = query.utf8
-                while position < utf8.endIndex {
-                    let start = position
-                    var equals: Substring.Index?
-                    var i = start
-                    while i < utf8.endIndex && utf8[i] != ASCII.ampersand {
-                        if equals == nil && utf8[i] == ASCII.equals { equals = i }
-                        i = utf8.index(after: i)
+                while let field = KeyValueField.next(in: query, from: &position, separator: ASCII.ampersand) {
+                    if field.start == field.end { continue }
+                    if let equals = field.equals {
+                        return Parameter(rawName: query[field.start..<equals], rawValue: query[query.utf8.index(after: equals)..<field.end])
                     }
-                    position = i < utf8.endIndex ? utf8.index(after: i) : i
-                    if i == start { continue }
-                    if let equals {
-                        return Parameter(rawName: query[start..<equals], rawValue: query[utf8.index(after: equals)..<i])
-                    }
-                    return Parameter(rawName: query[start..<i], rawValue: nil)
+                    return Parameter(rawName: query[field.start..<field.end], rawValue: nil)
                 }
                 return nil
             }
