@@ -131,10 +131,9 @@ extension LoadedPolicy {
     func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
-        for header in headers {
+        for header in headers where forwardedHeaders.contains(where: { ASCII.equalsHeaderName(header.name, canonical: $0) }) {
             let spelled = header.name.lowercased()
-            let canonical = spelled.contains("_") ? String(spelled.map { $0 == "_" ? "-" : $0 }) : spelled
-            if forwardedHeaders.contains(canonical) && !present.contains(spelled) { present.append(spelled) }
+            if !present.contains(spelled) { present.append(spelled) }
         }
         return present.sorted()
     }

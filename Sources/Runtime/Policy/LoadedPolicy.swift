@@ -17,7 +17,7 @@ public final class LoadedPolicy: Sendable {
     let classRoots: [UInt32]
     let pathTable: [PathTableNode]
     /// Every forwarded-claim header of every entry, lowercased: removed from every request.
-    let forwardedHeaders: Set<String>
+    let forwardedHeaders: [String]
 
     /// The bundle's revision.
     public var revision: String { program.manifest.revision }
@@ -39,7 +39,7 @@ public final class LoadedPolicy: Sendable {
                           isSink: node.exact.isEmpty && node.folded.isEmpty && node.other == UInt32(index),
                           protecting: node.protecting.members, matchedRules: node.matchedRules)
         }
-        forwardedHeaders = Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })
+        forwardedHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
     }
 }
 

@@ -70,6 +70,21 @@ enum ASCII {
         }
     }
 
+    /// Header-name equality as CGI-style backends see it: ASCII case-insensitive, with `_`
+    /// and `-` the same (`X_User_Id` is `x-user-id`). `canonical` must be lowercase with `-`.
+    static func equalsHeaderName(_ name: String, canonical: String) -> Bool {
+        withBytes(name) { x in
+            withBytes(canonical) { y in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count {
+                    let byte = x[i] == underscore ? hyphen : lowercased(x[i])
+                    if byte != y[i] { return false }
+                }
+                return true
+            }
+        }
+    }
+
     /// The UTF-8 buffer of `text`, made contiguous if needed (bridged strings only).
     @inline(__always)
     static func withBytes<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
