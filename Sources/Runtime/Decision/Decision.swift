@@ -36,8 +36,8 @@ public struct Decision: Sendable {
     public let authentication: String?
     /// What to change in the request before it goes upstream.
     public let mutations: HeaderMutations
-    /// The `WWW-Authenticate` value (RFC 6750) for 401 and 403.
-    public let wwwAuthenticate: String?
+    /// What the `WWW-Authenticate` challenge says; the text is built only when asked for.
+    let challenge: Challenge?
     /// The decision's steps, when asked for.
     public let explanation: Explanation?
     let detail: Detail
@@ -46,6 +46,37 @@ public struct Decision: Sendable {
     public var claimFailure: ClaimFailure? {
         if case .claim(let failure) = detail { return failure }
         return nil
+    }
+
+    /// The `WWW-Authenticate` value (RFC 6750) for 401 and 403, built when asked for:
+    /// `Bearer realm="<entry or gatepass>"`, an `error` when a token was presented (or the
+    /// request was ambiguous, or a claim failed), and an `error_description`.
+    public var wwwAuthenticate: String? {
+        guard let challenge else { return nil }
+        var value = "Bearer realm=\"\(authentication ?? "gatepass")\""
+        if let error = challenge.error { value += ", error=\"\(error.rawValue)\"" }
+        if challenge.describe { value += ", error_description=\"\(Self.quotedStringSafe(message))\"" }
+        return value
+    }
+
+    struct Challenge: Sendable {
+        enum Error: String, Sendable {
+            case invalidRequest = "invalid_request"
+            case invalidToken = "invalid_token"
+            case insufficientScope = "insufficient_scope"
+        }
+
+        let error: Error?
+        let describe: Bool
+    }
+
+    /// RFC 6750 error descriptions exclude `"` and `\\` and control characters.
+    static func quotedStringSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar in
+            if scalar == "\"" || scalar == "\\" { return "'" }
+            if scalar.value < 0x20 || scalar.value >= 0x7F { return nil }
+            return scalar
+        }))
     }
 
     /// A human description, built only when asked for.

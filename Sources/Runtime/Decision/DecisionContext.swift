@@ -37,28 +37,20 @@ struct DecisionContext {
             }
         }
         return Decision(verdict: .allow, status: 200, reason: reason, authentication: name, mutations: mutations,
-                        wwwAuthenticate: nil, explanation: finished(), detail: .none)
+                        challenge: nil, explanation: finished(), detail: .none)
     }
 
     func deny(_ status: Int, _ reason: Decision.Reason, entry: Int? = nil, detail: Decision.Detail = .none, presented: Bool = true) -> Decision {
         let name = entry.map { policy.entries[$0].entry.name }
-        var challenge: String?
+        var challenge: Decision.Challenge?
         if status == 401 || status == 403 {
-            var value = "Bearer realm=\"\(name ?? "gatepass")\""
-            if status == 403 {
-                value += ", error=\"insufficient_scope\""
-            } else if reason == .tokenAmbiguous {
-                value += ", error=\"invalid_request\""
-            } else if presented {
-                value += ", error=\"invalid_token\""
-            }
-            if presented || status == 403 {
-                value += ", error_description=\"\(Self.quotedStringSafe(detail.message(reason: reason, entry: name)))\""
-            }
-            challenge = value
+            let error: Decision.Challenge.Error? = status == 403 ? .insufficientScope
+                : reason == .tokenAmbiguous ? .invalidRequest
+                : presented ? .invalidToken : nil
+            challenge = Decision.Challenge(error: error, describe: presented || status == 403)
         }
         return Decision(verdict: .deny, status: status, reason: reason, authentication: name,
-                        mutations: HeaderMutations(remove: spoofed), wwwAuthenticate: challenge, explanation: finished(), detail: detail)
+                        mutations: HeaderMutations(remove: spoofed), challenge: challenge, explanation: finished(), detail: detail)
     }
 
     /// A claim as a header value: a string as is, a number or boolean as its JSON text, an
@@ -80,15 +72,6 @@ struct DecisionContext {
         default: return nil
         }
         return text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) ? nil : text
-    }
-
-    /// RFC 6750 error descriptions exclude `"` and `\` and control characters.
-    static func quotedStringSafe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar in
-            if scalar == "\"" || scalar == "\\" { return "'" }
-            if scalar.value < 0x20 || scalar.value >= 0x7F { return nil }
-            return scalar
-        }))
     }
 
     // MARK: explanation
