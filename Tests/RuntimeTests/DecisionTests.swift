@@ -129,9 +129,33 @@ final class DecisionTests: XCTestCase {
         }
     }
 
-    func testEveryReasonCodeIsCovered() {
-        // The cases above produce every reason; this keeps the list and the tests in step.
-        XCTAssertEqual(Decision.Reason.allCases.count, 18)
+    /// One request per reason, compared with the full list: a new reason without a case
+    /// (or a case that stops producing its reason) fails here.
+    func testEveryReasonCodeIsProduced() {
+        let now = Int(DecisionFixture.now)
+        let token = { (claims: [String: String?]) in self.fixture.apiToken(claims) }
+        let decisions = [
+            fixture.decide("/public"),
+            fixture.decide(headers: bearer(token([:]))),
+            fixture.decide("/v1%2Fitems"),
+            fixture.decide(),
+            fixture.decide("/v1/items?access_token=" + token(["sub": #""other""#]), headers: bearer(token([:]))),
+            fixture.decide(headers: [("Authorization", "Bearer ")]),
+            fixture.decide(headers: bearer(token(["pad": "\"\(String(repeating: "x", count: 9000))\""]))),
+            fixture.decide(headers: bearer("eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.")),
+            fixture.decide(headers: bearer(fixture.apiToken(header: #"{"alg":"ES256","kid":"rotated"}"#))),
+            fixture.decide(headers: bearer(fixture.apiToken(signer: fixture.stranger))),
+            fixture.decide(headers: bearer(token(["exp": "\(now - 61)", "iat": "\(now - 600)"]))),
+            fixture.decide(headers: bearer(token(["nbf": "\(now + 61)"]))),
+            fixture.decide(headers: bearer(token(["iat": "\(now + 61)"]))),
+            fixture.decide(headers: bearer(token(["exp": "\(now + 7200)"]))),
+            fixture.decide(headers: bearer(token(["iss": #""https://evil.example.com""#]))),
+            fixture.decide(headers: bearer(token(["sub": #""other""#]))),
+            fixture.decide(headers: bearer(token(["aud": #""web""#]))),
+            fixture.decide(headers: bearer(token(["scope": #""api:read""#]))),
+        ]
+        XCTAssertEqual(Set(decisions.map(\.reason)), Set(Decision.Reason.allCases),
+                       "missing: \(Set(Decision.Reason.allCases).subtracting(decisions.map(\.reason)))")
     }
 
     func testForwardedClaimHeadersAreRemovedOnEveryPath() {
