@@ -1,37 +1,18 @@
 /// Strict UTF-8 validation that reports the offset of the first bad byte.
 enum UTF8Check {
     /// The byte offset of the first invalid sequence, or nil when `bytes` is valid UTF-8.
-    /// Overlong forms, surrogates and code points above U+10FFFF are invalid.
+    /// The standard library's decoder refuses overlong forms, surrogates and code points
+    /// above U+10FFFF.
     static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 {
-                index += 1
-                continue
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
             }
-            let length: Int
-            var lowerBound: UInt8 = 0x80
-            var upperBound: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lowerBound = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upperBound = 0x9F
-            case 0xF0: length = 4; lowerBound = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upperBound = 0x8F
-            default: return index
-            }
-            guard index + length <= count else { return index }
-            let second = bytes[index + 1]
-            guard second >= lowerBound, second <= upperBound else { return index }
-            for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
-                return index
-            }
-            index += length
         }
-        return nil
     }
 }
