@@ -41,6 +41,7 @@ public struct PolicySetLoader: Sendable {
         var diagnostics = DiagnosticBag()
         var ioFailure = false
         var found: [String] = []
+        var inputs: [(path: String, isDirectory: Bool)] = []
         for path in paths {
             let clean = Self.cleanPath(path)
             var isDirectory: ObjCBool = false
@@ -49,6 +50,7 @@ public struct PolicySetLoader: Sendable {
                 ioFailure = true
                 continue
             }
+            inputs.append((clean, isDirectory.boolValue))
             if isDirectory.boolValue {
                 let before = found.count
                 found.append(contentsOf: Self.policyFiles(under: clean))
@@ -69,7 +71,8 @@ public struct PolicySetLoader: Sendable {
                 if diagnostic.code == .fileUnreadable { ioFailure = true }
             }
         }
-        let (policySet, decodeDiagnostics) = decode(files: files)
+        var (policySet, decodeDiagnostics) = decode(files: files)
+        policySet.root = PolicyRoot(inputs: inputs, workingDirectory: FileManager.default.currentDirectoryPath)
         diagnostics.append(contentsOf: decodeDiagnostics.diagnostics)
         return Result(policySet: policySet, diagnostics: diagnostics, hadIOFailure: ioFailure)
     }
