@@ -82,6 +82,7 @@ public struct PolicySetLoader: Sendable {
         var keyFiles: [String: Swift.Result<SourceFile, KeyFileError>] = [:]
         var diagnostics = DiagnosticBag()
         var entries: [AuthenticationEntry] = []
+        var incomplete: [EntryParts] = []
         var names: [String: SourceSpan?] = [:]
         for file in files {
             let documents = reader.read(file, diagnostics: &diagnostics)
@@ -94,7 +95,8 @@ public struct PolicySetLoader: Sendable {
                     keyFiles[path] = result
                     return result
                 }
-                let (name, entry) = decoder.decode(document)
+                let (name, entry, parts) = decoder.decode(document)
+                if let parts { incomplete.append(parts) }
                 diagnostics.append(contentsOf: decoder.reader.diagnostics.diagnostics)
                 if let name {
                     if let first = names[name.value] {
@@ -109,7 +111,7 @@ public struct PolicySetLoader: Sendable {
             }
         }
         let loadedKeyFiles = keyFiles.values.compactMap { try? $0.get() }.sorted { $0.path < $1.path }
-        return (PolicySet(files: files, keyFiles: loadedKeyFiles, entries: entries), diagnostics)
+        return (PolicySet(files: files, keyFiles: loadedKeyFiles, entries: entries, incompleteEntries: incomplete), diagnostics)
     }
 
     /// Every `*.yaml` / `*.yml` below `directory`, skipping hidden entries and test files.

@@ -25,11 +25,15 @@ public struct PolicySet: Sendable {
     /// What bundle file names are relative to; nil keeps the paths as they are (files
     /// given in memory).
     public var root: PolicyRoot?
+    /// Entries with structural errors: what could be read of them, still checked.
+    public var incompleteEntries: [EntryParts]
 
-    public init(files: [SourceFile] = [], keyFiles: [SourceFile] = [], entries: [AuthenticationEntry] = [], root: PolicyRoot? = nil) {
+    public init(files: [SourceFile] = [], keyFiles: [SourceFile] = [], entries: [AuthenticationEntry] = [],
+                incompleteEntries: [EntryParts] = [], root: PolicyRoot? = nil) {
         self.files = files
         self.keyFiles = keyFiles
         self.entries = entries
+        self.incompleteEntries = incompleteEntries
         self.root = root
     }
 
