@@ -81,9 +81,7 @@ public struct PolicyTestRunner: Sendable {
         }
         // Environment secrets the run does not have become random ones: tokens signed with
         // the real secret cannot exist in a test, and a missing variable must not stop it.
-        let loader = PolicyLoader(environment: { name in
-            PolicyLoader.processEnvironment(name) ?? Base64URL.encode((0..<64).map { _ in UInt8.random(in: 0...255) })
-        })
+        let loader = PolicyLoader(environment: RandomSecrets.forMissing)
         let policy: LoadedPolicy
         do {
             policy = try loader.load(program: testProgram)
