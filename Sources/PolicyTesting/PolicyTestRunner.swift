@@ -26,6 +26,8 @@ public struct PolicyTestRunner: Sendable {
         public var file: String
         public var name: String
         public var location: String
+        /// The case in its test file.
+        public var span: SourceSpan
         public var passed: Bool
         /// Expected against actual, one line each, for failures.
         public var mismatches: [String]
@@ -99,7 +101,7 @@ public struct PolicyTestRunner: Sendable {
             do {
                 request = try builder.request(for: testCase)
             } catch {
-                results.append(CaseResult(file: testFile.file.path, name: testCase.name.value, location: location, passed: false,
+                results.append(CaseResult(file: testFile.file.path, name: testCase.name.value, location: location, span: testCase.name.span ?? testCase.span, passed: false,
                                           mismatches: ["the case could not be built: \(error)"], actual: "", explanation: []))
                 continue
             }
@@ -107,7 +109,7 @@ public struct PolicyTestRunner: Sendable {
             record(decision, program: testProgram, coverage: &coverage)
             let mismatches = Self.compare(testCase.expect, decision)
             results.append(CaseResult(
-                file: testFile.file.path, name: testCase.name.value, location: location, passed: mismatches.isEmpty,
+                file: testFile.file.path, name: testCase.name.value, location: location, span: testCase.name.span ?? testCase.span, passed: mismatches.isEmpty,
                 mismatches: mismatches, actual: Self.summary(decision), explanation: Self.explain(decision)))
         }
         return results
@@ -163,6 +165,18 @@ public struct PolicyTestRunner: Sendable {
             for name in expected where !decision.mutations.remove.contains(name) {
                 mismatches.append("headers.remove: expected \(name) to be removed; removed [\(decision.mutations.remove.joined(separator: ", "))]")
             }
+        }
+        for (label, expected, actual) in [("query.remove", expect.queryRemoved, decision.mutations.removeQuery),
+                                          ("cookies.remove", expect.cookiesRemoved, decision.mutations.removeCookies)] {
+            for name in expected ?? [] where !actual.contains(name) {
+                mismatches.append("\(label): expected \(name) to be removed; removed [\(actual.joined(separator: ", "))]")
+            }
+        }
+        if let expected = expect.wwwAuthenticate, !expected.value.matches(decision.wwwAuthenticate) {
+            mismatches.append("wwwAuthenticate: expected \(expected.value), got \(decision.wwwAuthenticate.map { "`\($0)`" } ?? "none")")
+        }
+        if let expected = expect.message, !expected.value.matches(decision.message) {
+            mismatches.append("message: expected \(expected.value), got `\(decision.message)`")
         }
         return mismatches
     }
