@@ -63,13 +63,30 @@ public struct TextRenderer: Sendable {
         let text = file.lineText(lineIndex).map { $0 == "\t" ? " " : $0 }
         let endOffset = min(max(span.end, span.start), lineRange.upperBound)
         let endColumn = file.location(of: endOffset).column
-        let width = max(1, endColumn - start.column)
+        let window = Self.window(line: text, column: start.column - 1, width: max(1, endColumn - start.column))
         let gutter = String(start.line)
         let pad = String(repeating: " ", count: gutter.count)
-        var out = "   \(gutter) | \(String(text))\n"
-        out += "   \(pad) | \(String(repeating: " ", count: start.column - 1))"
-        out += paint(String(repeating: "^", count: width), severity: severity) + "\n"
+        var out = "   \(gutter) | \(window.text)\n"
+        out += "   \(pad) | \(String(repeating: " ", count: window.caretColumn))"
+        out += paint(String(repeating: "^", count: window.caretWidth), severity: severity) + "\n"
         return out
+    }
+
+    /// Lines longer than this many characters are shown as a window around the span.
+    static let maxSnippetWidth = 100
+
+    /// The part of a long line (a pasted key, a folded value) shown around a span, with
+    /// `…` where it is cut, and where the underline goes in it; a short line as it is.
+    static func window(line: [Character], column: Int, width: Int) -> (text: String, caretColumn: Int, caretWidth: Int) {
+        guard line.count > maxSnippetWidth else { return (String(line), column, width) }
+        let lead = 16
+        let first = max(0, min(column - lead, line.count - maxSnippetWidth))
+        let last = min(line.count, first + maxSnippetWidth)
+        let prefix = first > 0 ? "…" : ""
+        let text = prefix + String(line[first..<last]) + (last < line.count ? "…" : "")
+        let caretColumn = column - first + prefix.count
+        let caretWidth = max(1, min(width, last - column))
+        return (text, caretColumn, caretWidth)
     }
 
     private func paint(_ text: String, severity: Severity) -> String {

@@ -63,7 +63,9 @@ enum SetCheck {
                     diagnostics.warning(.exemptionOverridden,
                                         "requests this rule exempts from `\(entry.name.value)` are still protected by `\(other.name.value)`, so they are not public",
                                         at: rule.span, notes: [DiagnosticNote(witness.0, at: witness.1)],
-                                        hint: "if they should be public, exempt them in `\(other.name.value)` too")
+                                        hint: other.authorization.mode.value == .whitelist
+                                            ? "if they should be public, add the same whitelist rule to `\(other.name.value)` too"
+                                            : "if they should be public, narrow or remove the blacklist rule of `\(other.name.value)` that matches them")
                 }
             }
         }

@@ -23,6 +23,14 @@ extension EntryDecoder {
         var declarations: [ClaimDeclaration] = []
         for pair in pairs {
             guard let path = decodeClaimPath(pair.key) else { continue }
+            if case .scalar(let scalar) = pair.value.kind, !scalar.isNull {
+                // `scope: chat:write`: a value where its requirements belong.
+                let value = scalar.value.utf8.count <= 60 ? scalar.value : "…"
+                reader.diagnostics.error(.wrongNodeKind, "the requirements of claim `\(pair.keyText ?? "")` must be a mapping, not a scalar",
+                                         at: pair.value.span,
+                                         hint: "write `{ contains: \(value) }` to require a word of a space-separated or array claim, or `{ equals: \(value) }` for the whole value")
+                continue
+            }
             guard let map = MappingReader(pair.value, what: "the requirements of claim `\(pair.keyText ?? "")`",
                                           known: Self.requirementKeys, reader: &reader) else { continue }
             var declaredType: Located<ClaimType>?

@@ -77,6 +77,12 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Normalises one literal segment exactly as the runtime normalises request paths.
+    /// `.*`, `.+`, `^`, `$`, `\\`, `[`, `(`, `|` in a segment: written as a regular expression.
+    static func looksLikeRegularExpression(_ segment: [UInt8]) -> Bool {
+        let text = String(decoding: segment, as: UTF8.self)
+        return text.contains(".*") || text.contains(".+") || text.contains(where: { "^$\\[(|+".contains($0) })
+    }
+
     static func normalizeSegment(_ raw: [UInt8], offset: Int) -> Result<String, PatternError> {
         var out: [UInt8] = []
         var index = 0
@@ -85,6 +91,10 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             let at = (offset + index)..<(offset + index + 1)
             switch byte {
             case UInt8(ascii: "*"):
+                if Self.looksLikeRegularExpression(raw) {
+                    return .failure(PatternError("`*` must be a whole segment", at: at,
+                                                 hint: "paths are not regular expressions: `**` matches every path below, as in `/users/**`, and `*` one whole segment"))
+                }
                 return .failure(PatternError("`*` must be a whole segment", at: at,
                                              hint: "`*` stands for exactly one whole segment, as in `/users/*/profile`"))
             case UInt8(ascii: "?"), UInt8(ascii: "#"):

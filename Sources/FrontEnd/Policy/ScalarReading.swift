@@ -115,8 +115,11 @@ struct ScalarReader {
         case .sequence(let items): return items
         case .invalid: return nil
         default:
-            diagnostics.error(.wrongNodeKind, "\(what) must be a list, not \(node.kindDescription)", at: node.span,
-                              hint: "write a YAML list, such as `[a, b]`")
+            var hint = "write a YAML list, such as `[a, b]`"
+            if case .scalar(let scalar) = node.kind, !scalar.isNull, !scalar.value.isEmpty, scalar.value.utf8.count <= 60 {
+                hint = "a list of one is written `[\(scalar.value)]`"
+            }
+            diagnostics.error(.wrongNodeKind, "\(what) must be a list, not \(node.kindDescription)", at: node.span, hint: hint)
             return nil
         }
     }
