@@ -111,4 +111,21 @@ final class SchemaCommandTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
+
+    /// The documented editor setup: the modeline, a VS Code settings block that parses, and
+    /// the command in the README's CLI reference.
+    func testTheEditorSetupIsDocumented() throws {
+        let root = GoldenFile.repositoryRoot
+        let language = try String(contentsOf: root.appendingPathComponent("docs/policy-language.md"), encoding: .utf8)
+        XCTAssertTrue(language.contains("# yaml-language-server: $schema="))
+        XCTAssertTrue(language.contains("gatepass schema --output "))
+        XCTAssertTrue(language.contains("gatepass schema test --output "))
+        let section = try XCTUnwrap(language.range(of: "## Editor support").map { language[$0.upperBound...] })
+        let open = try XCTUnwrap(section.range(of: "```json\n"))
+        let close = try XCTUnwrap(section[open.upperBound...].range(of: "```"))
+        let settings = try JSONSerialization.jsonObject(with: Data(section[open.upperBound..<close.lowerBound].utf8)) as? [String: Any]
+        XCTAssertNotNil(settings?["yaml.schemas"] as? [String: Any])
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains("### `gatepass schema [policy|test] [--output FILE]`"))
+    }
 }
