@@ -168,4 +168,33 @@ final class SchemaSyncTests: XCTestCase {
             }
         }
     }
+
+    /// Documents with `@` where an enumeration's value goes, by the schema pointer of the enum.
+    static let enumProbes: [(schema: GatepassSchema, pointer: String, document: String)] = [
+        (.policy, "/properties/type/enum", entryBase + "type: \"@\"\nauthorization: {mode: whitelist}\n"),
+        (.policy, "/properties/algorithms/items/enum", entryBase + "algorithms: [\"@\"]\nauthorization: {mode: whitelist}\n"),
+        (.policy, "/$defs/tokenLocation/properties/from/enum", entryBase + "token: {from: \"@\"}\nauthorization: {mode: whitelist}\n"),
+        (.policy, "/$defs/authorization/properties/mode/enum", entryBase + "authorization: {mode: \"@\"}\n"),
+        (.policy, "/$defs/claimRequirements/properties/type/enum", entryBase + "claims: {sub: {type: \"@\"}}\nauthorization: {mode: whitelist}\n"),
+        (.test, "/$defs/signingKey/properties/algorithm/enum", "version: 1\ncases: []\nsigningKeys: [{name: k, algorithm: \"@\"}]\n"),
+        (.test, "/$defs/tokenLocation/properties/from/enum", caseBase + "    expect: {}\n    token: {key: k, in: {from: \"@\"}}\n"),
+        (.test, "/$defs/expect/properties/decision/enum", caseBase + "    expect: {decision: \"@\"}\n"),
+    ]
+
+    /// The decoder accepts every value the schema lists, and refuses one it does not.
+    func testTheDecoderAcceptsExactlyTheSchemasEnumValues() {
+        for schema in GatepassSchema.allCases {
+            let probed = Set(Self.enumProbes.filter { $0.schema == schema }.map(\.pointer))
+            XCTAssertEqual(probed, Set(schema.decoderEnums.map(\.pointer)), "\(schema)")
+        }
+        for probe in Self.enumProbes {
+            let values = probe.schema.decoderEnums.first { $0.pointer == probe.pointer }?.values ?? []
+            for value in values {
+                let text = probe.document.replacingOccurrences(of: "@", with: value)
+                XCTAssertEqual(diagnostics(probe.schema, text).map(\.message), [], "\(probe.pointer) `\(value)`:\n\(text)")
+            }
+            let refused = diagnostics(probe.schema, probe.document.replacingOccurrences(of: "@", with: "qqqq"))
+            XCTAssertTrue(refused.contains { $0.severity == .error }, "\(probe.pointer) accepts `qqqq`")
+        }
+    }
 }
