@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 /// `gatepass schema`: the printed schemas are pinned in Golden/schema/, and Python's
-/// `jsonschema` (draft 2020-12) accepts every file under Policies/ and rejects the
-/// invalid fixtures under Tests/Fixtures/schema/, which the decoder rejects too.
+/// `jsonschema` (draft 2020-12) accepts every file under Policies/ and the valid fixtures
+/// the decoder accepts, and rejects the invalid fixtures under Tests/Fixtures/schema/,
+/// which the decoder rejects too.
 final class SchemaCommandTests: XCTestCase {
     static let kinds = ["policy", "test"]
 
@@ -52,9 +53,14 @@ final class SchemaCommandTests: XCTestCase {
         let policies = try yamlFiles(under: "Policies")
         XCTAssertGreaterThanOrEqual(policies.count, 8)
         let fixtures = try yamlFiles(under: "Tests/Fixtures/schema")
-        let valid = fixtures.filter { $0.hasSuffix("jwks-json.yaml") }
-        let invalid = fixtures.filter { !valid.contains($0) }
-        XCTAssertGreaterThanOrEqual(invalid.count, 7)
+        let policyTests = try yamlFiles(under: "Tests/Fixtures/policy-tests")
+        let invalidTestFile = "Tests/Fixtures/policy-tests/invalid/api.test.yaml"
+        let invalid = fixtures.filter { !$0.hasSuffix("jwks-json.yaml") } + [invalidTestFile]
+        XCTAssertGreaterThanOrEqual(invalid.count, 8)
+        // Valid policies and test files used by other tests: an editor must not flag them.
+        let valid = try (fixtures + policyTests).filter { !invalid.contains($0) }
+            + yamlFiles(under: "Tests/Fixtures/compile") + yamlFiles(under: "Tests/Fixtures/diff")
+        XCTAssertGreaterThanOrEqual(valid.count, 14)
 
         let script = """
         import json, sys
@@ -71,7 +77,7 @@ final class SchemaCommandTests: XCTestCase {
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + schemas + policies + fixtures
+        process.arguments = ["python3", "-c", script] + schemas + policies + valid + invalid
         process.currentDirectoryURL = root
         let pipe = Pipe(), errors = Pipe()
         process.standardOutput = pipe
@@ -93,7 +99,7 @@ final class SchemaCommandTests: XCTestCase {
             let decoder = path.hasSuffix(".test.yaml") ? try GatepassProcess.run(["test", "Policies", path]) : try GatepassProcess.run(["check", path])
             XCTAssertEqual(decoder.status, 1, "the decoder accepts \(path)")
         }
-        for path in valid {
+        for path in valid where !path.hasSuffix(".test.yaml") {
             XCTAssertEqual(try GatepassProcess.run(["check", path]).status, 0, "the decoder rejects \(path)")
         }
     }
