@@ -47,10 +47,10 @@ enum PolicySchema {
             "audiences": S.list("The token's `aud` must contain one of them.", of: .object([S.ref("nonEmptyText")]), minItems: 1, unique: true),
             "algorithms": S.list("An allow-list of JWS algorithms; by default, what the keys allow. `none` is never allowed.",
                                  of: .object([S.enumeration(EntryDecoder.algorithmNames)]), minItems: 1, unique: true),
-            "clockSkew": durationProperty("Clock skew tolerated for `exp`, `nbf` and `iat`; default 60s, at most 1d.",
+            "clockSkew": durationProperty("Clock skew tolerated for `exp`, `nbf` and `iat`; default \(EntryDecoder.defaultClockSkew)s, at most \(ScalarReader.formatDuration(EntryDecoder.clockSkewRange.upperBound)).",
                                           range: EntryDecoder.clockSkewRange, default: EntryDecoder.defaultClockSkew),
             "requireExpiration": S.node("Tokens without `exp` are refused.", S.type("boolean"), ("default", .bool(true))),
-            "maxLifetime": durationProperty("An optional bound on `exp - iat`, at most 366d.", range: EntryDecoder.maxLifetimeRange),
+            "maxLifetime": durationProperty("An optional bound on `exp - iat`, at most \(ScalarReader.formatDuration(EntryDecoder.maxLifetimeRange.upperBound)).", range: EntryDecoder.maxLifetimeRange),
             "jwks": S.node("The keys: a JWKS as a YAML mapping (`{ keys: [ … ] }`), or a string holding the JSON exactly as the console shows it (use a `|` block). Give `jwks` or `jwksFile`, not both.",
                            S.oneOf(
                                S.node("a JWKS written as a YAML mapping", S.type("object"),
