@@ -10,6 +10,8 @@ extension EntryDecoder {
         "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "via",
         "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
     ]
+    /// Header name prefixes refused for the same reason (`proxy-*`).
+    static let reservedHeaderPrefixes = ["proxy-"]
 
     /// `claims:` maps a claim path to a mapping of requirements.
     mutating func decodeClaims(_ node: YAMLNode) -> [ClaimDeclaration] {
@@ -92,7 +94,7 @@ extension EntryDecoder {
                                          hint: "header names use letters, digits and `!#$%&'*+-.^_`|~` only")
                 continue
             }
-            if Self.reservedHeaders.contains(lowered) || lowered.hasPrefix("proxy-") {
+            if Self.reservedHeaders.contains(lowered) || Self.reservedHeaderPrefixes.contains(where: { lowered.hasPrefix($0) }) {
                 reader.diagnostics.error(.invalidHeaderName, "a claim must not be forwarded in the `\(header.value)` header", at: pair.value.span,
                                          hint: "that header steers routing, framing or authentication; choose an `x-` header of your own")
                 continue

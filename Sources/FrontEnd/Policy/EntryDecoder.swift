@@ -9,6 +9,14 @@ struct EntryDecoder {
         "clockSkew", "requireExpiration", "maxLifetime", "jwks", "jwksFile", "token", "claims",
         "forwardClaims", "authorization",
     ]
+    /// The keys an entry must have; `jwks` or `jwksFile` (exactly one) comes on top.
+    static let requiredEntryKeys = ["version", "name", "issuer", "authorization"]
+    /// The values `type` may have.
+    static let authenticationTypes = ["jwt"]
+    /// `clockSkew` when not given, and the range of both durations, in seconds.
+    static let defaultClockSkew = 60
+    static let clockSkewRange = 0...86_400
+    static let maxLifetimeRange = 1...(366 * 86_400)
     /// The JWS algorithms an allow-list may name (RFC 7518 and RFC 8037).
     static let algorithmNames = [
         "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
@@ -37,7 +45,7 @@ struct EntryDecoder {
         let name = map.required("name", reader: &reader).flatMap { decodeName($0) }
         var enabled = Located(true, at: nil)
         if let node = map["enabled"], let value = reader.bool(node, what: "`enabled`") { enabled = value }
-        if let node = map["type"], let type = reader.string(node, what: "`type`"), type.value != "jwt" {
+        if let node = map["type"], let type = reader.string(node, what: "`type`"), !Self.authenticationTypes.contains(type.value) {
             let hint = type.value.lowercased() == "jwt" ? "write `jwt` in lowercase" : "`jwt` is the only authentication type"
             reader.diagnostics.error(.unsupportedAuthenticationType, "unsupported authentication type `\(type.value)`", at: type.span, hint: hint)
         }
@@ -53,11 +61,11 @@ struct EntryDecoder {
         let audiencesClean = clean(reader)
         let algorithms = map["algorithms"].map { decodeAlgorithms($0) }
         let algorithmsClean = clean(reader)
-        var clockSkew = Located(60, at: nil)
-        if let node = map["clockSkew"], let value = reader.duration(node, what: "`clockSkew`", range: 0...86_400) { clockSkew = value }
+        var clockSkew = Located(Self.defaultClockSkew, at: nil)
+        if let node = map["clockSkew"], let value = reader.duration(node, what: "`clockSkew`", range: Self.clockSkewRange) { clockSkew = value }
         var requireExpiration = Located(true, at: nil)
         if let node = map["requireExpiration"], let value = reader.bool(node, what: "`requireExpiration`") { requireExpiration = value }
-        let maxLifetime = map["maxLifetime"].flatMap { reader.duration($0, what: "`maxLifetime`", range: 1...(366 * 86_400)) }
+        let maxLifetime = map["maxLifetime"].flatMap { reader.duration($0, what: "`maxLifetime`", range: Self.maxLifetimeRange) }
         errors = reader.diagnostics.errorCount
         let jwks = decodeJWKS(map, file: document.span.file)
         let tokens = map["token"].map { decodeTokenLocations($0) } ?? [TokenLocation.defaultLocation]

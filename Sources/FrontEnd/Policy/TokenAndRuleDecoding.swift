@@ -4,6 +4,7 @@ extension EntryDecoder {
     static let tokenKeys = ["from", "name", "prefix", "passthrough"]
     static let authorizationKeys = ["mode", "rules"]
     static let ruleKeys = ["domain", "path", "ignoreCase"]
+    static let requiredAuthorizationKeys = ["mode"]
 
     /// `token:` is one mapping or a non-empty list of mappings, tried in order.
     mutating func decodeTokenLocations(_ node: YAMLNode) -> [TokenLocation] {
@@ -138,12 +139,15 @@ extension TokenLocation {
 
 /// RFC 9110 `token` characters, the alphabet of header, cookie and parameter names.
 public enum HTTPToken {
+    /// The punctuation a token may hold besides ASCII letters and digits.
+    public static let punctuation = "!#$%&'*+-.^_`|~"
+
     public static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
         default:
-            Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            Array(punctuation.utf8).contains(byte)
         }
     }
 

@@ -13,6 +13,17 @@ public struct TestFileDecoder: Sendable {
     static let expectRemoveKeys = ["remove"]
     static let textExpectationKeys = ["contains"]
     static let signingAlgorithms = EntryDecoder.algorithmNames
+    static let requiredFileKeys = ["version", "cases"]
+    static let requiredKeyKeys = ["name", "algorithm"]
+    static let requiredCaseKeys = ["name", "request", "expect"]
+    static let requiredRequestKeys = ["path"]
+    /// The test file language version this gatepass reads.
+    static let version = 1
+    static let nowRange = 0...(Int(Int32.max) * 4)
+    static let decisions = ["allow", "deny"]
+    static let statusRange = 100...599
+    /// Claims that take relative times (`+1h`, `-5m`).
+    static let timeClaims = ["exp", "nbf", "iat"]
 
     public init() {}
 
@@ -35,10 +46,10 @@ public struct TestFileDecoder: Sendable {
         let before = reader.diagnostics.errorCount
         guard let map = MappingReader(document.root, what: "test file", known: Self.fileKeys, reader: &reader) else { return nil }
         if let node = map.required("version", reader: &reader, hint: "start the test file with `version: 1`"),
-           let version = reader.integer(node, what: "`version`", range: 0...Int.max), version.value != 1 {
+           let version = reader.integer(node, what: "`version`", range: 0...Int.max), version.value != Self.version {
             reader.diagnostics.error(.unsupportedVersion, "unsupported test file version \(version.value)", at: node.span)
         }
-        let now = map["now"].flatMap { reader.integer($0, what: "`now`", range: 0...Int(Int32.max) * 4) }.map { Located(Double($0.value), at: $0.span) }
+        let now = map["now"].flatMap { reader.integer($0, what: "`now`", range: Self.nowRange) }.map { Located(Double($0.value), at: $0.span) }
         var keys: [TestSigningKey] = []
         if let node = map["signingKeys"], let items = reader.list(node, what: "`signingKeys`") {
             for item in items {
@@ -136,12 +147,12 @@ public struct TestFileDecoder: Sendable {
         guard let map = MappingReader(node, what: "`expect`", known: Self.expectKeys, reader: &reader) else { return nil }
         var expectation = TestExpectation(span: node.span)
         if let value = map["decision"].flatMap({ reader.nonEmptyString($0, what: "`decision`") }) {
-            if value.value != "allow" && value.value != "deny" {
+            if !Self.decisions.contains(value.value) {
                 reader.diagnostics.error(.invalidEnumValue, "`\(value.value)` is not a decision", at: value.span, hint: "write `allow` or `deny`")
             }
             expectation.decision = value
         }
-        expectation.status = map["status"].flatMap { reader.integer($0, what: "`status`", range: 100...599) }
+        expectation.status = map["status"].flatMap { reader.integer($0, what: "`status`", range: Self.statusRange) }
         expectation.reason = map["reason"].flatMap { reader.nonEmptyString($0, what: "`reason`") }
         if let node = map["entry"] {
             if case .scalar(let scalar) = node.kind, scalar.isNull {
@@ -209,7 +220,7 @@ public struct TestFileDecoder: Sendable {
             if !node.isInvalid { reader.diagnostics.error(.wrongNodeKind, "\(what) must be a mapping, not \(node.kindDescription)", at: node.span) }
             return []
         }
-        return pairs.compactMap { pair in pair.keyText.map { ($0, value(pair.value, timeClaim: ["exp", "nbf", "iat"].contains($0), reader: &reader)) } }
+        return pairs.compactMap { pair in pair.keyText.map { ($0, value(pair.value, timeClaim: Self.timeClaims.contains($0), reader: &reader)) } }
     }
 
     /// YAML 1.2 core typing; `+1h`/`-5m` in a time claim is relative to the case's clock.
