@@ -121,6 +121,10 @@ final class SchemaSyncTests: XCTestCase {
         Probe(schema: .test, pointer: "/$defs/tokenLocation", prefix: caseBase + "    expect: {}\n    token:\n      key: k\n      in:\n        ", indent: "        "),
         Probe(schema: .test, pointer: "/$defs/expect", prefix: caseBase + "    expect:\n      ", indent: "      "),
         Probe(schema: .test, pointer: "/$defs/expectHeaders", prefix: caseBase + "    expect:\n      headers:\n        ", indent: "        "),
+        Probe(schema: .test, pointer: "/$defs/expectRemoved", prefix: caseBase + "    expect:\n      query:\n        ", indent: "        ",
+              lines: [("remove", "remove: [a]")]),
+        Probe(schema: .test, pointer: "/$defs/textContains", prefix: caseBase + "    expect:\n      message:\n        ", indent: "        ",
+              lines: [("contains", "contains: a")]),
     ]
 
     func diagnostics(_ schema: GatepassSchema, _ text: String) -> [Diagnostic] {

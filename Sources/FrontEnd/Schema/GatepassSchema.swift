@@ -57,6 +57,8 @@ public enum GatepassSchema: String, CaseIterable, Sendable {
                 KeyTable(pointer: "/$defs/tokenLocation", keys: TestFileDecoder.locationKeys, required: []),
                 KeyTable(pointer: "/$defs/expect", keys: TestFileDecoder.expectKeys, required: []),
                 KeyTable(pointer: "/$defs/expectHeaders", keys: TestFileDecoder.expectHeaderKeys, required: []),
+                KeyTable(pointer: "/$defs/expectRemoved", keys: TestFileDecoder.expectRemoveKeys, required: ["remove"]),
+                KeyTable(pointer: "/$defs/textContains", keys: TestFileDecoder.textExpectationKeys, required: ["contains"]),
             ]
         }
     }

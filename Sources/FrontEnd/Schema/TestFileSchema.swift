@@ -27,6 +27,8 @@ enum TestFileSchema {
             ("tokenLocation", tokenLocation),
             ("expect", expect),
             ("expectHeaders", expectHeaders),
+            ("expectRemoved", expectRemoved),
+            ("textContains", textContains),
         ]
     }
 
@@ -105,6 +107,23 @@ enum TestFileSchema {
             "entry": S.node("The deciding entry's name; `null` expects no entry.",
                             S.oneOf(.object([S.ref("nonEmptyText")]), .object([S.type("null")]))),
             "headers": S.node("Header mutations.", S.ref("expectHeaders")),
+            "query": S.node("Query parameters the decision removes (the token, unless passed through).", S.ref("expectRemoved")),
+            "cookies": S.node("Cookies the decision removes (the token, unless passed through).", S.ref("expectRemoved")),
+            "wwwAuthenticate": S.node("The `WWW-Authenticate` value clients get: exactly this string, or `{ contains: … }`.",
+                                      S.oneOf(.object([S.ref("nonEmptyText")]), .object([S.ref("textContains")]))),
+            "message": S.node("A part of the operator's message: `{ contains: … }`.", S.ref("textContains")),
+        ])
+
+    static let expectRemoved = S.mapping(
+        "Names the decision removes; others may be removed too.",
+        keys: D.expectRemoveKeys, required: ["remove"], properties: [
+            "remove": S.list("Names removed.", of: .object([S.ref("nonEmptyText")])),
+        ])
+
+    static let textContains = S.mapping(
+        "A text that must contain this part.",
+        keys: D.textExpectationKeys, required: ["contains"], properties: [
+            "contains": S.node("The part the text must contain.", S.ref("nonEmptyText")),
         ])
 
     static let expectHeaders = S.mapping(
