@@ -37,6 +37,9 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        // The revision a release binary was built from (set by scripts/release).
+        .target(name: "CBuildInfo"),
+
         // Source files, locations and diagnostics: no dependencies at all.
         .target(name: "Diagnostics", swiftSettings: swiftSettings),
 
@@ -76,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "gatepass",
             dependencies: [
-                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "PolicyTesting", "Benchmarks",
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "PolicyTesting", "Benchmarks", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBuildInfo
 import Foundation
 
 /// The `gatepass` command: policy compiler, checker and evaluator.
@@ -34,8 +35,11 @@ struct Gatepass: ParsableCommand {
     }
 }
 
+/// `gatepass --version`: the release version and the source revision it was built from.
 enum GatepassVersion {
-    static let current = "0.1.0"
+    static let number = "0.1.0"
+    static let revision = String(cString: gatepass_build_revision())
+    static let current = "\(number) (revision \(revision))"
 }
 
 /// The documented exit codes.

@@ -79,7 +79,7 @@ struct DiagnosticPrinter {
             Swift.print(MachineRenderer.json(diagnostics), terminator: "")
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         case .sarif:
-            Swift.print(MachineRenderer.sarif(diagnostics, toolVersion: GatepassVersion.current), terminator: "")
+            Swift.print(MachineRenderer.sarif(diagnostics, toolVersion: GatepassVersion.number), terminator: "")
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         case .github:
             Swift.print(MachineRenderer.github(diagnostics), terminator: "")
