@@ -90,6 +90,7 @@ extension DiagnosticCode {
     public static let sharedIssuer = DiagnosticCode("GP600", "two enabled entries with the same issuer")
     public static let sharedIssuerDistinguished = DiagnosticCode("GP601", "entries sharing an issuer, told apart by audience or subject")
     public static let exemptionOverridden = DiagnosticCode("GP602", "a whitelist exemption that another entry still protects")
+    public static let unscopedWhitelist = DiagnosticCode("GP603", "a whitelist entry without `hosts` that protects hosts other entries target")
 
     // MARK: GP7xx: policy tests
     public static let testCaseFailed = DiagnosticCode("GP700", "a policy test case whose decision differs from its expectation")
@@ -110,7 +111,7 @@ extension DiagnosticCode {
         .claimTypeConflict, .claimContradiction, .registeredTimeClaim, .registeredClaimConflict, .forwardedClaimType,
         .duplicateClaim,
         .duplicateRule, .shadowedRule, .blacklistWithoutRules, .whitelistMatchesEverything,
-        .sharedIssuer, .sharedIssuerDistinguished, .exemptionOverridden,
+        .sharedIssuer, .sharedIssuerDistinguished, .exemptionOverridden, .unscopedWhitelist,
         .testCaseFailed,
     ]
 }

@@ -39,7 +39,7 @@ final class PolicyTestCommandTests: XCTestCase {
         XCTAssertEqual(try Self.junitCounts(junit), "6 5")
         let passing = try GatepassProcess.run(["test", "--format", "junit", "Policies"], environment: ["BILLING_WEBHOOK_SECRET": ""])
         XCTAssertEqual(passing.status, 0, passing.stderr)
-        XCTAssertEqual(try Self.junitCounts(passing.stdout), "38 0")
+        XCTAssertEqual(try Self.junitCounts(passing.stdout), "40 0")
     }
 
     /// Parses JUnit XML with Python's parser (well-formedness included): "cases failures".

@@ -94,6 +94,21 @@ final class DiffAnalysisTests: XCTestCase {
         XCTAssertEqual(report.changes.map(\.changeClass), [.audiences])
     }
 
+    /// Scoping a whitelist entry to its hosts makes every other host public: a region change.
+    func testAddingHostsIsAChangeOfRegions() throws {
+        let old = try program(entry("partner", mode: "whitelist", rules: ["{ domain: partner.example.com, path: /healthz }"]))
+        let new = try program(entry("partner", mode: "whitelist", extra: "hosts: [partner.example.com]",
+                                    rules: ["{ domain: partner.example.com, path: /healthz }"]))
+        let report = PolicyDiff.compare(old: old, new: new)
+        XCTAssertEqual(report.changes.map(\.changeClass), [.newlyPublic])
+        let witness = try XCTUnwrap(report.changes.first?.witnesses.first)
+        XCTAssertNotEqual(witness.host, "partner.example.com")
+        XCTAssertNotNil(witness.host, "a request without a host stays protected")
+        let (oldNode, newNode) = nodes(witness, old: old, new: new)
+        XCTAssertFalse(old.pathNodes[Int(oldNode)].protecting.isEmpty)
+        XCTAssertTrue(new.pathNodes[Int(newNode)].protecting.isEmpty)
+    }
+
     func testCaseSensitivityIsAChangeOfTheTriesNotOfTheText() throws {
         let old = try program(entry("api", rules: ["{ domain: api.example.com, path: /admin, ignoreCase: true }"]))
         let new = try program(entry("api", rules: ["{ domain: api.example.com, path: /admin, ignoreCase: false }"]))

@@ -60,6 +60,12 @@ struct RandomPolicySets {
                 "  mode: \(mode)",
             ]
             if chance(12) { lines.insert("enabled: false", at: 2) }
+            if chance(30) {
+                let hosts = (0..<Int.random(in: 1...2, using: &random)).map { _ in
+                    chance(40) ? "\"*.\(host(labels: 1...2, from: Self.labels))\"" : "\"\(host(labels: 1...3, from: Self.labels))\""
+                }
+                if Set(hosts).count == hosts.count { lines.insert("hosts: [\(hosts.joined(separator: ", "))]", at: 3) }
+            }
             let ruleCount = Int.random(in: mode == "blacklist" ? 1...5 : 0...5, using: &random)
             lines.append(ruleCount == 0 ? "  rules: []" : "  rules:")
             for _ in 0..<ruleCount { lines.append("    - \(rule())") }

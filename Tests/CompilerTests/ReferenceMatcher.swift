@@ -25,6 +25,8 @@ enum ReferenceMatcher {
     static func protecting(_ entries: [AuthenticationEntry], _ request: Request) -> Set<String> {
         var names: Set<String> = []
         for entry in entries where entry.enabled.value {
+            // `hosts` scope the entry in either mode; without a host every entry applies.
+            if let hosts = entry.hosts, request.labels != nil, !hosts.contains(where: { domainMatches($0.value, request.labels) }) { continue }
             let matched = entry.authorization.rules.contains { matches($0, request) }
             switch entry.authorization.mode.value {
             case .blacklist: if matched { names.insert(entry.name.value) }

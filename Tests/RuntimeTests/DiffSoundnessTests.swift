@@ -169,6 +169,8 @@ struct MutatedPolicyPairs {
         var enabled: Bool
         var audience: String?
         var scope: String?
+        /// `hosts`: exact or wildcard patterns; nil applies everywhere.
+        var hosts: [Domain]?
         var rules: [RuleValue]
     }
 
@@ -182,6 +184,7 @@ struct MutatedPolicyPairs {
                 if let audience = entry.audience { lines.append("audiences: [\(audience)]") }
                 lines.append("jwks: { keys: [ { kty: oct, kid: k\(index), alg: HS256, kEnv: SECRET_\(index) } ] }")
                 if let scope = entry.scope { lines.append("claims: { scope: { contains: \"\(scope)\" } }") }
+                if let hosts = entry.hosts { lines.append("hosts: [\(hosts.compactMap(\.yaml).joined(separator: ", "))]") }
                 lines += ["authorization:", "  mode: \(entry.mode)"]
                 if entry.rules.isEmpty {
                     lines.append("  rules: []")
@@ -233,7 +236,18 @@ struct MutatedPolicyPairs {
         let mode = chance(50) ? "whitelist" : "blacklist"
         let count = Int.random(in: mode == "blacklist" ? 1...4 : 0...4, using: &random)
         return EntryValue(name: name, mode: mode, enabled: !chance(10), audience: chance(30) ? pick(["chat", "api"]) : nil,
-                          scope: chance(30) ? pick(["read", "write"]) : nil, rules: (0..<count).map { _ in rule() })
+                          scope: chance(30) ? pick(["read", "write"]) : nil, hosts: chance(25) ? hosts() : nil,
+                          rules: (0..<count).map { _ in rule() })
+    }
+
+    /// One or two distinct exact or wildcard host patterns.
+    mutating func hosts() -> [Domain] {
+        var result: [Domain] = []
+        for _ in 0..<Int.random(in: 1...2, using: &random) {
+            let pattern: Domain = chance(40) ? .wildcard(labels(1...2)) : .exact(labels(1...3))
+            if !result.contains(pattern) { result.append(pattern) }
+        }
+        return result
     }
 
     mutating func policySet() -> PolicySet {
@@ -246,7 +260,7 @@ struct MutatedPolicyPairs {
         let index = Int.random(in: 0..<set.entries.count, using: &random)
         var entry = result.entries[index]
         let description: String
-        switch Int.random(in: 0..<11, using: &random) {
+        switch Int.random(in: 0..<12, using: &random) {
         case 0 where !entry.rules.isEmpty:
             let rule = Int.random(in: 0..<entry.rules.count, using: &random)
             entry.rules[rule].domain = domain()
@@ -280,6 +294,9 @@ struct MutatedPolicyPairs {
         case 9:
             entry.scope = entry.scope == "write" ? "read" : "write"
             description = "scope of \(entry.name)"
+        case 10:
+            entry.hosts = entry.hosts == nil || chance(30) ? hosts() : nil
+            description = "hosts of \(entry.name)"
         default:
             result.entries.append(self.entry(named: "entry-\(set.entries.count)"))
             return (result, "entry added")
@@ -294,8 +311,9 @@ struct MutatedPolicyPairs {
         let rules = (old.entries + new.entries).flatMap(\.rules)
         var hosts: [String?] = [nil]
         var paths: [String] = ["/"]
-        for rule in rules {
-            let suffix = rule.domain.labels
+        let scopes = (old.entries + new.entries).flatMap { $0.hosts ?? [] }
+        for domain in rules.map(\.domain) + scopes {
+            let suffix = domain.labels
             if !suffix.isEmpty {
                 hosts.append(suffix.joined(separator: "."))
                 hosts.append((["x"] + suffix).joined(separator: "."))
@@ -303,6 +321,8 @@ struct MutatedPolicyPairs {
                 hosts.append(suffix.joined(separator: ".").uppercased())
                 if suffix.count > 1 { hosts.append(suffix.dropFirst().joined(separator: ".")) }
             }
+        }
+        for rule in rules {
             if let pattern = rule.path {
                 let literal = pattern.map { $0 == "*" ? "seg" : $0 }.filter { $0 != "**" }
                 let base = "/" + literal.joined(separator: "/")

@@ -8,6 +8,38 @@ enum SetCheck {
         let enabled = entries.filter(\.enabled.value)
         checkSharedIssuers(enabled, into: &diagnostics)
         checkOverriddenExemptions(enabled, into: &diagnostics)
+        checkUnscopedWhitelists(enabled, into: &diagnostics)
+    }
+
+    /// A whitelist entry without `hosts` protects every host of the gateway, as the
+    /// console's global authentication does: also the hosts other entries were written
+    /// for, which then need this entry's token too.
+    static func checkUnscopedWhitelists(_ entries: [AuthenticationEntry], into diagnostics: inout DiagnosticBag) {
+        for entry in entries where entry.hosts == nil && entry.authorization.mode.value == .whitelist {
+            let own = Set(entry.authorization.rules.map(\.domain.value))
+            var named: [String: Set<String>] = [:]
+            for other in entries where other.name.value != entry.name.value {
+                let scope = other.hosts?.map(\.value) ?? other.authorization.rules.map(\.domain.value)
+                for pattern in scope where pattern != .any && !own.contains(pattern) {
+                    named[pattern.description, default: []].insert(other.name.value)
+                }
+            }
+            guard !named.isEmpty else { continue }
+            let listed = named.keys.sorted().prefix(4).map { "`\($0)` (\(named[$0]!.sorted().joined(separator: ", ")))" }
+            let more = named.count > 4 ? " and \(named.count - 4) more" : ""
+            let ownHosts = own.filter { $0 != .any }.map(\.description).sorted()
+            let hint = ownHosts.isEmpty
+                ? "add `hosts:` with the hosts this entry protects, so it applies there only"
+                : "add `hosts: [\(ownHosts.joined(separator: ", "))]` if it protects only the hosts its rules name"
+            diagnostics.warning(.unscopedWhitelist,
+                                "whitelist entry `\(entry.name.value)` has no `hosts`, so it also protects hosts other entries target: \(listed.joined(separator: ", "))\(more)",
+                                at: entry.authorization.mode.span, hint: hint)
+        }
+    }
+
+    /// Whether an entry applies on some host of `domain` (always, without `hosts`).
+    static func applies(_ entry: AuthenticationEntry, on domain: DomainPattern) -> Bool {
+        entry.hosts?.contains { $0.value.intersects(domain) } ?? true
     }
 
     /// The token's `iss` selects the entry; two entries with one issuer need another way apart.
@@ -49,11 +81,12 @@ enum SetCheck {
                 let shape = whitelistShapes[position][ruleIndex]
                 var witnesses: [Int: (String, SourceSpan?)] = [:]
                 for (otherEntry, otherRule) in index.candidates(for: shape.domain)
-                where otherEntry != entryIndex && witnesses[otherEntry] == nil && index.shapes[otherEntry]![otherRule].intersects(shape) {
+                where otherEntry != entryIndex && witnesses[otherEntry] == nil && index.shapes[otherEntry]![otherRule].intersects(shape)
+                    && applies(entries[otherEntry], on: shape.domain) {
                     let other = entries[otherEntry]
                     witnesses[otherEntry] = ("`\(other.name.value)` protects them with this rule", other.authorization.rules[otherRule].span)
                 }
-                for (otherPosition, otherIndex) in whitelists.enumerated() where otherIndex != entryIndex {
+                for (otherPosition, otherIndex) in whitelists.enumerated() where otherIndex != entryIndex && applies(entries[otherIndex], on: shape.domain) {
                     if whitelistShapes[otherPosition].contains(where: { shape.isCovered(by: $0) }) { continue }
                     let other = entries[otherIndex]
                     witnesses[otherIndex] = ("`\(other.name.value)` is a whitelist entry that does not exempt all of them", other.authorization.mode.span)

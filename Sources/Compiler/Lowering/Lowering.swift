@@ -41,11 +41,15 @@ struct Lowering {
             }
         }
 
-        let domains = DomainTrieBuilder(patterns: Set(ruleDomains))
+        // `hosts` patterns go into the same domain trie, so a class knows which entries
+        // apply to it: scoping costs nothing at decision time.
+        let scopes = enabled.map { entry in entry.hosts.map { $0.map(\.value) } }
+        let domains = DomainTrieBuilder(patterns: Set(ruleDomains + scopes.compactMap { $0 }.flatMap { $0 }))
+        let scopeIDs = scopes.map { patterns in patterns.map { Set($0.map(domains.id(of:))) } }
         let ruleIDsByPattern = Dictionary(grouping: ruleDomains.indices) { domains.id(of: ruleDomains[$0]) }
         var classIDs: [[Int]: UInt32] = [:]
         var classSets: [[Int]] = []
-        let (domainNodes, missingHostClass) = domains.build { set in
+        var (domainNodes, missingHostClass) = domains.build { set in
             let key = set.sorted()
             if let id = classIDs[key] { return id }
             let id = UInt32(classSets.count)
@@ -53,11 +57,27 @@ struct Lowering {
             classSets.append(key)
             return id
         }
+        // With scoped entries the missing host gets a class of its own (in which every
+        // entry applies), never shared with hosts that match no pattern.
+        if scopes.contains(where: { $0 != nil }) {
+            classSets.append(classSets[Int(missingHostClass)])
+            missingHostClass = UInt32(classSets.count - 1)
+        }
         var paths = PathTrieBuilder(rules: pathRules, modes: program.entries.map(\.mode))
-        for patternIDs in classSets {
-            let ruleIDs = patternIDs.flatMap { ruleIDsByPattern[$0] ?? [] }
-            let description = patternIDs.isEmpty ? "(no domain rule)" : patternIDs.map { domains.patterns[$0].description }.joined(separator: ", ")
-            program.domainClasses.append(DomainClass(pathRoot: paths.root(for: ruleIDs), description: description))
+        for (classIndex, patternIDs) in classSets.enumerated() {
+            let inClass = Set(patternIDs)
+            // A request without a host may reach any backend's default host: every entry
+            // applies to it, scoped or not (fail closed).
+            let outOfScope = classIndex == Int(missingHostClass) ? []
+                : scopeIDs.indices.filter { entry in scopeIDs[entry].map { $0.isDisjoint(with: inClass) } ?? false }
+            let ruleIDs = patternIDs.flatMap { ruleIDsByPattern[$0] ?? [] }.filter { !outOfScope.contains(pathRules[$0].entry) }
+            var description = patternIDs.isEmpty ? "(no domain rule)" : patternIDs.map { domains.patterns[$0].description }.joined(separator: ", ")
+            if classIndex == Int(missingHostClass) && scopes.contains(where: { $0 != nil }) {
+                description = "(no host: every entry applies)"
+            } else if !outOfScope.isEmpty {
+                description += "; outside the hosts of " + outOfScope.map { program.entries[$0].name }.joined(separator: ", ")
+            }
+            program.domainClasses.append(DomainClass(pathRoot: paths.root(for: ruleIDs, outOfScope: outOfScope), description: description))
         }
         program.domainNodes = domainNodes
         program.missingHostClass = missingHostClass

@@ -34,28 +34,39 @@ struct PathTrieBuilder {
         }
     }
 
+    /// A trie state: the live rule positions, and the whitelist entries whose `hosts` do
+    /// not cover the domain class (they protect nothing there). The second part never
+    /// changes along a path; it only keeps such classes' nodes apart from the others.
+    struct State: Hashable {
+        var positions: [Position]
+        var outOfScope: [Int]
+    }
+
     let rules: [PathRule]
     /// Entry modes, by entry index.
     let modes: [Entry.Mode]
     private(set) var nodes: [PathNode] = []
-    private var ids: [[Position]: UInt32] = [:]
+    private var ids: [State: UInt32] = [:]
 
     init(rules: [PathRule], modes: [Entry.Mode]) {
         self.rules = rules
         self.modes = modes
     }
 
-    /// The root node for a class whose domain matched `ruleIndices`; builds new states as needed.
-    mutating func root(for ruleIndices: [Int]) -> UInt32 {
-        let start = ruleIndices.sorted().map { Position(rule: $0, index: 0) }
+    /// The root node for a class whose domain matched `ruleIndices`, where the whitelist
+    /// entries `outOfScope` do not apply; builds new states as needed.
+    mutating func root(for ruleIndices: [Int], outOfScope: [Int] = []) -> UInt32 {
+        let start = State(positions: ruleIndices.sorted().map { Position(rule: $0, index: 0) }, outOfScope: outOfScope.sorted())
         if let id = ids[start] { return id }
-        var queue: [[Position]] = [start]
+        var queue: [State] = [start]
         _ = intern(start, queue: &queue)
         var cursor = 0
         while cursor < queue.count {
-            let state = queue[cursor]
+            let current = queue[cursor]
+            let state = current.positions
             cursor += 1
-            let id = ids[state]!
+            let id = ids[current]!
+            func next(_ positions: [Position]) -> State { State(positions: positions.sorted(), outOfScope: current.outOfScope) }
             // Group the live positions by what they expect next, so each edge's target is
             // built from its own group plus the positions every segment keeps.
             var exactGroups: [String: [Position]] = [:]
@@ -82,14 +93,14 @@ struct PathTrieBuilder {
             var exact: [PathEdge] = []
             for key in exactGroups.keys.sorted() {
                 let target = exactGroups[key]! + (foldedGroups[key.lowercased()] ?? []) + everySegment
-                exact.append(PathEdge(segment: key, node: intern(target.sorted(), queue: &queue)))
+                exact.append(PathEdge(segment: key, node: intern(next(target), queue: &queue)))
             }
             var folded: [PathEdge] = []
             for key in foldedGroups.keys.sorted() {
                 let target = foldedGroups[key]! + everySegment
-                folded.append(PathEdge(segment: key, node: intern(target.sorted(), queue: &queue)))
+                folded.append(PathEdge(segment: key, node: intern(next(target), queue: &queue)))
             }
-            let other = intern(everySegment.sorted(), queue: &queue)
+            let other = intern(next(everySegment), queue: &queue)
             nodes[Int(id)].exact = exact
             nodes[Int(id)].folded = folded
             nodes[Int(id)].other = other
@@ -97,22 +108,24 @@ struct PathTrieBuilder {
         return ids[start]!
     }
 
-    private mutating func intern(_ state: [Position], queue: inout [[Position]]) -> UInt32 {
+    private mutating func intern(_ state: State, queue: inout [State]) -> UInt32 {
         if let id = ids[state] { return id }
         let id = UInt32(nodes.count)
         ids[state] = id
-        let matched = state.filter { rules[$0.rule].segments.count == $0.index }.map { UInt32($0.rule) }
-        nodes.append(PathNode(exact: [], folded: [], other: id, protecting: protecting(matched: matched), matchedRules: matched))
+        let matched = state.positions.filter { rules[$0.rule].segments.count == $0.index }.map { UInt32($0.rule) }
+        nodes.append(PathNode(exact: [], folded: [], other: id, protecting: protecting(matched: matched, outOfScope: state.outOfScope),
+                              matchedRules: matched))
         queue.append(state)
         return id
     }
 
-    /// Blacklist entries protect when one of their rules matched; whitelist entries when none did.
-    private func protecting(matched: [UInt32]) -> EntrySet {
+    /// Blacklist entries protect when one of their rules matched; whitelist entries when none
+    /// did, where their `hosts` cover the class.
+    private func protecting(matched: [UInt32], outOfScope: [Int]) -> EntrySet {
         var matchedEntries = Set<Int>()
         for rule in matched { matchedEntries.insert(rules[Int(rule)].entry) }
         var set = EntrySet(count: modes.count)
-        for (entry, mode) in modes.enumerated() {
+        for (entry, mode) in modes.enumerated() where !outOfScope.contains(entry) {
             let hit = matchedEntries.contains(entry)
             if (mode == .blacklist && hit) || (mode == .whitelist && !hit) { set.insert(entry) }
         }

@@ -64,6 +64,9 @@ public struct AuthenticationEntry: Sendable {
     public var tokenLocations: [TokenLocation]
     public var claims: [ClaimDeclaration]
     public var forwardClaims: [ForwardedClaim]
+    /// The hosts the entry applies to, in either mode; nil: every host (the console's
+    /// global authentication).
+    public var hosts: [Located<DomainPattern>]?
     public var authorization: Authorization
 }
 

@@ -89,20 +89,47 @@ extension EntryDecoder {
         return Authorization(mode: mode, rules: rules)
     }
 
+    /// A domain pattern (rule `domain`, an item of `hosts`), reported at the offending character.
+    mutating func decodeDomainPattern(_ node: YAMLNode, what: String) -> Located<DomainPattern>? {
+        guard let text = reader.string(node, what: what) else { return nil }
+        switch DomainPattern.parse(text.value) {
+        case .success(let pattern): return Located(pattern, at: node.span)
+        case .failure(let error):
+            reader.diagnostics.error(.invalidDomainPattern, "invalid domain `\(text.value.displayEscaped)`: \(error.message)",
+                                     at: node.span(ofValueRange: error.range), hint: error.hint)
+            return nil
+        }
+    }
+
+    /// `hosts: [api.example.com, "*.api.example.com"]`: the hosts the entry applies to.
+    mutating func decodeHosts(_ node: YAMLNode) -> [Located<DomainPattern>] {
+        guard let items = reader.list(node, what: "`hosts`") else { return [] }
+        if items.isEmpty {
+            reader.diagnostics.error(.emptyValue, "`hosts` must not be an empty list", at: node.span,
+                                     hint: "remove `hosts` to apply the entry to every host, or list the hosts it protects")
+            return []
+        }
+        var hosts: [Located<DomainPattern>] = []
+        for item in items {
+            guard let pattern = decodeDomainPattern(item, what: "an item of `hosts`") else { continue }
+            if let first = hosts.first(where: { $0.value == pattern.value }) {
+                reader.diagnostics.error(.duplicateValue, "`\(pattern.value)` is listed twice in `hosts`", at: item.span,
+                                         notes: [DiagnosticNote("first listed here", at: first.span)])
+                continue
+            }
+            hosts.append(pattern)
+        }
+        return hosts
+    }
+
     mutating func decodeRule(_ node: YAMLNode, mode: Authorization.Mode?) -> Rule? {
         guard let map = MappingReader(node, what: "rule", known: Self.ruleKeys, reader: &reader) else { return nil }
         var domain = Located(DomainPattern.any, at: nil)
         var path = Located(PathPattern.any, at: nil)
         var ok = true
         if let node = map["domain"] {
-            if let text = reader.string(node, what: "`domain`") {
-                switch DomainPattern.parse(text.value) {
-                case .success(let pattern): domain = Located(pattern, at: node.span)
-                case .failure(let error):
-                    reader.diagnostics.error(.invalidDomainPattern, "invalid domain `\(text.value.displayEscaped)`: \(error.message)",
-                                             at: node.span(ofValueRange: error.range), hint: error.hint)
-                    ok = false
-                }
+            if let pattern = decodeDomainPattern(node, what: "`domain`") {
+                domain = pattern
             } else {
                 ok = false
             }

@@ -69,6 +69,10 @@ enum PolicySchema {
                              S.type("object"), ("propertyNames", claimName), ("additionalProperties", .object([S.ref("claimRequirements")]))),
             "forwardClaims": S.node("Maps a claim to the request header that carries it to the backend.",
                                     S.type("object"), ("propertyNames", claimName), ("additionalProperties", .object([S.ref("headerName")]))),
+            "hosts": S.list("The hosts the entry applies to, in either mode (domain patterns as in rules). Without `hosts` the entry applies to every host, as the console's global authentication does; beyond the console.",
+                            of: .object([("type", .array([.string("string"), .string("number"), .string("boolean")])),
+                                         ("pattern", .string("^(?:\\*|(?:\\*\\.)?[A-Za-z0-9_-]{1,63}(?:\\.[A-Za-z0-9_-]{1,63})*)$"))]),
+                            minItems: 1, unique: true),
             "authorization": S.node("Required; the console's Authorization section: a mode and its rules.", S.ref("authorization")),
         ],
         S.requireOne(of: ["jwks", "jwksFile"]))
