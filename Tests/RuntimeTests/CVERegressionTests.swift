@@ -15,6 +15,36 @@ final class CVERegressionTests: XCTestCase {
         assertRefused("/public/..;/admin", .semicolon)
     }
 
+    /// Backend reinterpretation: Windows and IIS drop trailing dots and spaces from a
+    /// segment, so `/admin.` and `/admin%20` reach `/admin` after the gateway decided on
+    /// another path. Refused, raw or encoded, at the end of the path or inside it.
+    func testTrailingDotsAndSpacesThatWindowsBackendsDropAreRefused() {
+        for target in ["/admin.", "/admin..", "/admin...", "/admin%2E", "/admin%2e/users", "/admin./users", "/admin%20",
+                       "/admin%20/users", "/v1/admin.?x=1", "/a/b./c"] {
+            assertRefused(target, .trailingDotOrSpace)
+        }
+        assertRefused("/admin%09", .controlCharacter)
+        // Dots and spaces elsewhere in a segment are ordinary.
+        assertPath("/v1.2/admin", "/v1.2/admin")
+        assertPath("/.well-known/jwks.json", "/.well-known/jwks.json")
+        assertPath("/a%20b", "/a%20b")
+        assertPath("/public/../admin", "/admin")
+        assertPath("/a/./b/", "/a/b")
+    }
+
+    /// Backend reinterpretation: frameworks that apply Unicode compatibility normalisation
+    /// (NFKC, "best fit" code pages) turn fullwidth forms into ASCII, so `/%EF%BC%A1dmin`
+    /// (U+FF21, fullwidth `A`) reaches `/Admin`. Every character of U+FF00–U+FFEF is refused.
+    func testFullwidthAndHalfwidthFormsAreRefused() {
+        for target in ["/%EF%BC%A1dmin", "/%ef%bc%a1dmin", "/%EF%BC%80", "/a/%EF%BD%81", "/%EF%BE%80x", "/%EF%BF%AF", "/x%EF%BF%A0"] {
+            assertRefused(target, .fullwidthForm)
+        }
+        // Neighbours of the block are ordinary UTF-8: U+FEFF, U+FFF0..U+FFFD, U+E000.
+        for target in ["/%EF%BB%BF", "/%EF%BF%B0", "/%EF%BF%BD", "/%EE%80%80", "/caf%C3%A9"] {
+            guard normalized(target) != nil else { return XCTFail("`\(target)` is refused") }
+        }
+    }
+
     /// Envoy CVE-2021-29492: escaped slashes (`%2F`, `%5C`) were not normalised, so
     /// `/public%2F..%2Fadmin` reached `/admin` on a backend that decodes them.
     func testEnvoyCVE_2021_29492_escapedSlashesAreRefused() {

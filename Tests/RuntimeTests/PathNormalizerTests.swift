@@ -50,10 +50,14 @@ final class PathNormalizerTests: XCTestCase {
         assertPath("/../../a/../../b", "/b")
     }
 
+    /// Dots that start or sit inside a segment are ordinary; a segment that ends in a dot
+    /// (`c.`, `...`) is refused, since Windows backends drop the dot (CVERegressionTests).
     func testDotsInsideSegmentsAreOrdinary() {
-        assertPath("/a/.../b", "/a/.../b")
-        assertPath("/a/.b/c.", "/a/.b/c.")
+        assertPath("/a/.b/c", "/a/.b/c")
+        assertPath("/a/..b/c", "/a/..b/c")
         assertPath("/file..txt", "/file..txt")
+        assertRefused("/a/.../b", .trailingDotOrSpace)
+        assertRefused("/a/.b/c.", .trailingDotOrSpace)
     }
 
     func testDoubleDotAfterAnEmptySegmentIsAmbiguous() {
@@ -216,6 +220,8 @@ final class PathNormalizerTests: XCTestCase {
             (HTTPRequest(host: "a", target: "/%"), .brokenEscape),
             (HTTPRequest(host: "a", target: "/%FF"), .invalidUTF8),
             (HTTPRequest(host: "a", target: "/a//.."), .ambiguousDotSegment),
+            (HTTPRequest(host: "a", target: "/admin."), .trailingDotOrSpace),
+            (HTTPRequest(host: "a", target: "/%EF%BC%A1"), .fullwidthForm),
         ]
         XCTAssertEqual(Set(samples.map(\.1)), Set(BadRequest.Code.allCases), "a sample for every code")
         for (request, code) in samples {

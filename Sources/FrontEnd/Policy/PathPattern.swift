@@ -144,7 +144,29 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             return .failure(PatternError("a path must not contain `.` or `..` segments", at: offset..<(offset + raw.count),
                                          hint: "write the path the segments lead to"))
         }
+        if out.last == UInt8(ascii: ".") || out.suffix(3) == [UInt8(ascii: "%"), UInt8(ascii: "2"), UInt8(ascii: "0")] {
+            return .failure(PatternError("a path segment must not end in a dot or a space", at: offset..<(offset + raw.count),
+                                         hint: "the runtime refuses such requests with 400 (Windows backends drop the dot or space), so this rule could never match"))
+        }
+        if Self.containsFullwidthForm(out) {
+            return .failure(PatternError("a path must not contain fullwidth or halfwidth forms (U+FF00–U+FFEF)", at: offset..<(offset + raw.count),
+                                         hint: "the runtime refuses such requests with 400, so this rule could never match"))
+        }
         return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    /// `%EF%BC%80` to `%EF%BF%AF` (uppercase hex, as normalised) in a segment.
+    static func containsFullwidthForm(_ segment: [UInt8]) -> Bool {
+        let text = String(decoding: segment, as: UTF8.self)
+        var rest = Substring(text)
+        while let range = rest.range(of: "%EF%") {
+            let tail = rest[range.upperBound...]
+            let second = tail.prefix(2), third = tail.dropFirst(3).prefix(2)
+            if ["BC", "BD", "BE"].contains(second) { return true }
+            if second == "BF", tail.dropFirst(2).first == "%", let value = UInt8(third, radix: 16), value <= 0xAF { return true }
+            rest = tail
+        }
+        return false
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {

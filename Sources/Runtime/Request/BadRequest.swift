@@ -33,6 +33,12 @@ public struct BadRequest: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidUTF8 = "invalid_utf8"
         /// A `..` segment right after an empty segment (`/a//../b`): normalisers disagree on it.
         case ambiguousDotSegment = "ambiguous_dot_segment"
+        /// A segment that ends in `.` (other than `.` and `..`) or in a space after decoding:
+        /// Windows and IIS drop them, so `/admin.` and `/admin%20` reach `/admin`.
+        case trailingDotOrSpace = "trailing_dot_or_space"
+        /// A decoded character of the Unicode fullwidth and halfwidth forms (U+FF00–U+FFEF):
+        /// compatibility normalisation (NFKC, "best fit") turns `/%EF%BC%A1dmin` into `/Admin`.
+        case fullwidthForm = "fullwidth_form"
     }
 
     public let code: Code
@@ -71,6 +77,8 @@ public struct BadRequest: Error, Sendable, Hashable, CustomStringConvertible {
         case .brokenEscape: what = "broken percent-escape in the path"
         case .invalidUTF8: what = "percent-escapes in the path are not valid UTF-8"
         case .ambiguousDotSegment: what = "`..` right after an empty segment in the path"
+        case .trailingDotOrSpace: what = "a path segment ends in a dot or a space, which some backends drop"
+        case .fullwidthForm: what = "a fullwidth or halfwidth form (U+FF00–U+FFEF) in the path, which some backends map to ASCII"
         }
         var text = what
         if code != .invalidHost {

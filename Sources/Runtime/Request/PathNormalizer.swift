@@ -62,21 +62,21 @@ public enum PathNormalizer {
     }
 
     /// True when the path needs no change: only plain visible ASCII, no `%`, no empty,
-    /// `.` or `..` segment and no trailing slash. Most requests take this way and the
-    /// normalised path shares the target's storage.
+    /// `.` or `..` segment, no segment ending in `.` and no trailing slash. Most requests
+    /// take this way and the normalised path shares the target's storage.
     static func isAlreadyNormal(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         var segmentStart = 1
         for i in 1..<p.count {
             let byte = p[i]
             if byte == ASCII.slash {
-                if isEmptyOrDot(p, segmentStart, i) { return false }
+                if isEmptyOrDot(p, segmentStart, i) || p[i - 1] == ASCII.dot { return false }
                 segmentStart = i + 1
             } else if byte <= ASCII.space || byte >= 0x7F || byte == ASCII.percent
                         || byte == ASCII.backslash || byte == ASCII.semicolon {
                 return false
             }
         }
-        return p.count == 1 || !isEmptyOrDot(p, segmentStart, p.count)
+        return p.count == 1 || (!isEmptyOrDot(p, segmentStart, p.count) && p[p.count - 1] != ASCII.dot)
     }
 
     @inline(__always)
@@ -108,6 +108,7 @@ public enum PathNormalizer {
         var emptyStack: UInt64 = 0
         var depth = 0
         var utf8 = UTF8Check()
+        var fullwidth = FullwidthCheck()
 
         while true {
             let rawSegmentStart = i
@@ -123,7 +124,9 @@ public enum PathNormalizer {
                     }
                     let value = high << 4 | low
                     if value >= 0x80 || utf8.isInSequence {
+                        let lead = !utf8.isInSequence
                         guard utf8.accept(value) else { return .failure(Problem(code: .invalidUTF8, offset: i)) }
+                        guard fullwidth.accept(value, lead: lead) else { return .failure(Problem(code: .fullwidthForm, offset: i)) }
                     } else if let code = refusedEscape(value) {
                         return .failure(Problem(code: code, offset: i))
                     } else if ASCII.isUnreserved(value) {
@@ -168,6 +171,13 @@ public enum PathNormalizer {
                     if out[w] == ASCII.slash { break }
                 }
             } else {
+                // `/admin.`, `/admin..`, `/admin%20`: Windows and IIS drop trailing dots and
+                // spaces, so the backend would read `/admin`.
+                let last = out[w - 1]
+                let endsInSpace = length >= 3 && out[w - 3] == ASCII.percent && out[w - 2] == UInt8(ascii: "2") && last == UInt8(ascii: "0")
+                if last == ASCII.dot || endsInSpace {
+                    return .failure(Problem(code: .trailingDotOrSpace, offset: rawSegmentStart))
+                }
                 emptyStack <<= 1
                 depth += 1
             }
@@ -234,6 +244,32 @@ struct UTF8Check {
         case 0xF1...0xF3: pending = 3
         case 0xF4: pending = 3; high = 0x8F
         default: return false
+        }
+        return true
+    }
+}
+
+/// Finds characters of the Unicode fullwidth and halfwidth forms block (U+FF00–U+FFEF,
+/// UTF-8 `EF BC 80` to `EF BF AF`) among decoded percent-escapes, one byte at a time.
+struct FullwidthCheck {
+    /// 0: outside; 1: after `EF`; 2: after `EF BF`.
+    private var stage = 0
+
+    /// False when `byte` completes (or, for `EF BC`–`EF BE`, already decides) such a character.
+    mutating func accept(_ byte: UInt8, lead: Bool) -> Bool {
+        if lead {
+            stage = byte == 0xEF ? 1 : 0
+            return true
+        }
+        switch stage {
+        case 1:
+            if (0xBC...0xBE).contains(byte) { return false }
+            stage = byte == 0xBF ? 2 : 0
+        case 2:
+            stage = 0
+            if byte <= 0xAF { return false }
+        default:
+            break
         }
         return true
     }
