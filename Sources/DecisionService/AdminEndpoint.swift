@@ -1,0 +1,28 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// The admin listener: `GET /healthz` is 200 while the process serves; `GET /readyz` is
+/// 200 with the revision once a bundle is active, else 503.
+public struct AdminEndpoint: HTTPEndpoint {
+    public let transport = "admin"
+    let core: DecisionCore
+
+    public init(core: DecisionCore) {
+        self.core = core
+    }
+
+    public func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        guard path == "/healthz" || path == "/readyz" else { return text(404, "not found") }
+        guard head.method == .GET || head.method == .HEAD else { return text(405, "method not allowed") }
+        if path == "/healthz" { return text(200, "ok") }
+        guard let revision = core.revision else { return text(503, "not ready: no bundle active") }
+        return text(200, "ready revision=\(revision)")
+    }
+
+    public func badInputReply() -> HTTPReply { text(400, "bad request") }
+
+    func text(_ status: Int, _ body: String) -> HTTPReply {
+        HTTPReply(status: status, headers: [.init("content-type", "text/plain; charset=utf-8")], body: body + "\n")
+    }
+}
