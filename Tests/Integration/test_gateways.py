@@ -68,7 +68,12 @@ def test_bad_tokens_get_401(deployment, keys, case):
         "missing": [],
         "ambiguous": [bearer(keys.token()), bearer(keys.token(sub="bob"))],
     }[case]
-    assert_denied(deployment.request("/admin/users", headers=headers), 401)
+    response = deployment.request("/admin/users", headers=headers)
+    if case == "ambiguous" and deployment.gateway == "nginx" and response.status == 400 and "nginx" in response.body:
+        # nginx refuses a duplicate Authorization header itself, before asking the service.
+        assert not response.reached_upstream, response
+        return
+    assert_denied(response, 401)
 
 
 def test_failed_claim_gets_403(deployment, keys):

@@ -37,6 +37,9 @@ struct CaddyConfig {
         out += "\t\t\trewrite /\n"
         out += "\t\t\theader_up X-Forwarded-Method {method}\n"
         out += "\t\t\theader_up X-Forwarded-Uri {uri}\n"
+        // Overwritten, so a client's own copies can never disagree with (or stand in for) the real ones.
+        out += "\t\t\theader_up X-Original-Method {method}\n"
+        out += "\t\t\theader_up X-Original-URI {uri}\n"
         out += "\t\t\ttransport http {\n"
         out += "\t\t\t\tdial_timeout \(options.timeoutMilliseconds)ms\n"
         out += "\t\t\t\tresponse_header_timeout \(options.timeoutMilliseconds)ms\n"

@@ -28,7 +28,8 @@ struct TraefikConfig {
                 customRequestHeaders:
 
         """
-        out += facts.claimHeaders.isEmpty ? "          {}\n" : facts.claimHeaders.map { "          \(quoted($0)): \"\"\n" }.joined()
+        // A client's X-Original-* would disagree with the X-Forwarded-* Traefik sets (the service refuses that).
+        out += (facts.claimHeaders + ["X-Original-Method", "X-Original-URI"]).map { "          \(quoted($0)): \"\"\n" }.joined()
         out += """
             gatepass-auth:
               forwardAuth:
