@@ -121,7 +121,8 @@ def generate_config(gateway, policies, service_port, upstream_port, listen_port,
     return result.stdout
 
 
-def start_gateway(gateway, directory, config_text, listen_port, ready=("/public/ready", policy_fixture.API_HOST)):
+def start_gateway(gateway, directory, config_text, listen_port, ready=("/public/ready", policy_fixture.API_HOST),
+                  is_ready=lambda response: response.reached_upstream):
     """Starts the real gateway with the generated configuration (wrapped where the gateway needs it)."""
     os.makedirs(directory, exist_ok=True)
     if gateway.startswith("envoy"):
@@ -153,7 +154,7 @@ def start_gateway(gateway, directory, config_text, listen_port, ready=("/public/
     else:
         raise ValueError(gateway)
     try:
-        service.wait_until(lambda: raw_request(listen_port, "GET", ready[0], ready[1], timeout=2).reached_upstream, "a public request through the gateway", timeout=60)
+        service.wait_until(lambda: is_ready(raw_request(listen_port, "GET", ready[0], ready[1], timeout=2)), "a public request through the gateway", timeout=60)
         service.port = listen_port
         return service
     except BaseException:
