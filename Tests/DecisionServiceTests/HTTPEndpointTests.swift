@@ -72,7 +72,7 @@ final class ForwardAuthTests: XCTestCase {
         fixture = try ServiceFixture()
     }
 
-    func original(_ uri: String = "/v1/items", host: String = "api.example.com", _ extra: [(String, String)] = []) -> HTTPRequestHead {
+    func original(_ extra: [(String, String)] = [], uri: String = "/v1/items", host: String = "api.example.com") -> HTTPRequestHead {
         head("/auth", [("host", "gatepass:9193"), ("x-forwarded-method", "GET"), ("x-forwarded-uri", uri), ("x-forwarded-host", host)] + extra)
     }
 
