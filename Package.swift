@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "GatepassdTests",
             dependencies: [
-                "gatepassd", "ExtAuthzProto", "BundleFormat", "Compiler", "Diagnostics", "TokenSigning", "JOSE",
+                "gatepassd", "gatepass", "ExtAuthzProto", "BundleFormat", "Compiler", "Diagnostics", "TokenSigning", "JOSE",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
