@@ -50,7 +50,7 @@ public struct PolicyTestRunner: Sendable {
         let decoded = testFiles.compactMap { TestFileDecoder().decode($0, diagnostics: &diagnostics) }
         var outcome = Outcome(diagnostics: diagnostics, fileCount: compiled.check.fileCount + testFiles.count, results: [],
                               coverage: nil, hadIOFailure: compiled.check.hadIOFailure)
-        guard let program = compiled.program, !diagnostics.hasErrors else { return outcome }
+        guard let program = compiled.programForReports, !diagnostics.hasErrors else { return outcome }
         var coverage = Coverage(program: program)
         for testFile in decoded {
             outcome.results += run(testFile, program: program, coverage: &coverage, diagnostics: &outcome.diagnostics)
