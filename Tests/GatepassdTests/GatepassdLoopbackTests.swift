@@ -49,6 +49,13 @@ final class GatepassdLoopbackTests: XCTestCase {
         XCTAssertEqual(noURI.status, 403)
         XCTAssertEqual(noURI.headers["x-gatepass-status"], "400")
 
+        // An oversized body is refused (never read to the end, never allowed).
+        let large = fixture.directory.appendingPathComponent("large.bin")
+        try Data(repeating: UInt8(ascii: "a"), count: 200_000).write(to: large)
+        let oversized = try LoopbackFixture.curl("http://\(http)/authz/v1/items", headers: ["Host: api.example.com", "Authorization: Bearer \(token)"],
+                                                 extra: ["--data-binary", "@\(large.path)"])
+        XCTAssertEqual(oversized.status, 400, daemon.output)
+
         // Envoy gRPC, through a real grpc-swift client.
         let parts = grpc.split(separator: ":")
         let port = try XCTUnwrap(Int(parts.last ?? ""))
@@ -64,6 +71,13 @@ final class GatepassdLoopbackTests: XCTestCase {
             let bad = try await authz.check(Envoy_Service_Auth_V3_CheckRequest())
             XCTAssertEqual(bad.status.code, 3)
             XCTAssertEqual(bad.deniedResponse.status.code, .badRequest)
+            do {
+                _ = try await authz.check(Self.check(path: "/v1/items", headers: ["x-padding": String(repeating: "p", count: 2 << 20)]))
+                XCTFail("a 2 MiB CheckRequest must be refused")
+            } catch let error as RPCError {
+                // The transport resets the stream: a protocol error, so Envoy applies its failure mode.
+                XCTAssertTrue([.resourceExhausted, .unavailable].contains(error.code), "\(error)")
+            }
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
             let status = try await health.check(.with { $0.service = "" })
             XCTAssertEqual(status.status, .serving)

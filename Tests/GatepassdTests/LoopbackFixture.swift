@@ -62,10 +62,10 @@ struct LoopbackFixture {
     }
 
     /// One request with curl (`--path-as-is`, bounded by `--max-time`).
-    static func curl(_ url: String, headers: [String] = []) throws -> Reply {
+    static func curl(_ url: String, headers: [String] = [], extra: [String] = []) throws -> Reply {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "-i", "--path-as-is", "--max-time", "10"] + headers.flatMap { ["-H", $0] } + [url]
+        process.arguments = ["curl", "-s", "-i", "--path-as-is", "--max-time", "10"] + headers.flatMap { ["-H", $0] } + extra + [url]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
