@@ -162,6 +162,30 @@ final class AdminEndpointTests: XCTestCase {
 }
 
 final class ServicePartsTests: XCTestCase {
+    func testLatencyRecorderQuantiles() {
+        let recorder = LatencyRecorder()
+        XCTAssertEqual(recorder.summary().count, 0)
+        for microseconds in 0..<1000 { recorder.record(nanoseconds: microseconds * 1000 + 500) }
+        let summary = recorder.summary()
+        XCTAssertEqual(summary.count, 1000)
+        XCTAssertTrue(summary.p50 == 500, "\(summary)")
+        XCTAssertTrue(summary.p99 == 990 && summary.p999 == 999 && summary.maxMicroseconds == 999, "\(summary)")
+        recorder.reset()
+        XCTAssertEqual(recorder.summary().count, 0)
+    }
+
+    func testAdminStatsReportsEveryTransport() throws {
+        let fixture = try ServiceFixture()
+        let admin = AdminEndpoint(core: fixture.core)
+        _ = ForwardAuth(core: fixture.core).reply(to: head("/auth"), peer: nil)
+        let stats = admin.reply(to: head("/stats"), peer: nil)
+        XCTAssertEqual(stats.status, 200)
+        XCTAssertTrue(stats.body.hasPrefix("allowed=0 denied=0 bad_input=1 unavailable=0\n"), stats.body)
+        for transport in ["grpc", "http", "forward-auth"] { XCTAssertTrue(stats.body.contains("transport=\(transport) count="), stats.body) }
+        XCTAssertEqual(admin.reply(to: head("/stats/reset"), peer: nil).status, 405)
+        XCTAssertEqual(admin.reply(to: head("/stats/reset", method: .POST), peer: nil).status, 200)
+    }
+
     func testCookieRewriter() {
         XCTAssertEqual(CookieRewriter.rewrite([HTTPHeader("Cookie", "a=1;session=x; b=2")], removing: ["session"]), .set("a=1; b=2"))
         XCTAssertEqual(CookieRewriter.rewrite([HTTPHeader("cookie", "a=1"), HTTPHeader("cookie", "session=x")], removing: ["session"]), .set("a=1"))

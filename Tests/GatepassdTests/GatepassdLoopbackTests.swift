@@ -83,6 +83,12 @@ final class GatepassdLoopbackTests: XCTestCase {
             XCTAssertEqual(status.status, .serving)
         }
 
+        // The service's own handler latency, per transport.
+        let stats = try LoopbackFixture.curl("http://\(admin)/stats")
+        XCTAssertEqual(stats.status, 200)
+        XCTAssertTrue(stats.body.contains("transport=grpc count=3"), stats.body)
+        XCTAssertTrue(stats.body.contains("transport=http count=2"), stats.body)
+
         // A second instance on a busy port fails with exit 2 and names the listener.
         let busy = try GatepassdProcess.runToExit(["--bundle", fixture.bundle, "--forward-auth", admin])
         XCTAssertEqual(busy.status, 2, busy.output)
