@@ -134,8 +134,18 @@ final class ForwardAuthTests: XCTestCase {
         XCTAssertEqual(reply.status, 403)
         XCTAssertEqual(reply.header("x-gatepass-status"), "400")
         XCTAssertEqual(reply.header("x-gatepass-reason"), "bad_request")
-        let unauthenticated = endpoint.reply(to: original([("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
+        let unauthenticated = endpoint.reply(to: head("/auth", [("host", "api.example.com"), ("x-original-uri", "/v1/items"),
+                                                                ("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
         XCTAssertEqual(unauthenticated.status, 401, "401 passes through nginx as is")
+    }
+
+    func testNginxDialectIgnoresClientSentForwardedHeaders() {
+        // nginx passes the client's headers into the subrequest: X-Forwarded-* there are the client's.
+        let reply = ForwardAuth(core: fixture.core).reply(to: head("/auth", [
+            ("host", "api.example.com"), ("x-original-uri", "/v1/items"), ("x-gatepass-gateway", "nginx"),
+            ("x-forwarded-host", "public.example.com"), ("x-forwarded-uri", "/public"),
+        ]), peer: loopbackPeer)
+        XCTAssertEqual(reply.status, 401, "decided for api.example.com /v1/items, not the client's claim")
     }
 
     func testDescribingHeadersAreNotPolicyHeaders() {
