@@ -151,7 +151,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BundleFormatTests", dependencies: ["BundleFormat", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE", "Compiler", "Diagnostics", "TokenSigning"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "BundleFormat", "JOSE", "Compiler", "Diagnostics", "TokenSigning", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["gatepass", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DecisionServiceTests",
@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "GatepassdTests",
             dependencies: [
-                "gatepassd", "ExtAuthzProto", "BundleFormat", "Compiler", "Diagnostics", "TokenSigning", "JOSE",
+                "gatepassd", "gatepass", "ExtAuthzProto", "BundleFormat", "Compiler", "Diagnostics", "TokenSigning", "JOSE",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -10,7 +10,7 @@ root = pathlib.Path(__file__).resolve().parent.parent
 source = (root / "Sources/Diagnostics/DiagnosticCode.swift").read_text()
 codes = re.findall(r'static let (\w+) = DiagnosticCode\("(GP\d+)", "((?:[^"\\]|\\.)*)"\)', source)
 groups = {"1": "Files and YAML", "2": "Structure of an authentication entry", "3": "Keys",
-          "4": "Claims", "5": "Rules", "6": "The whole policy set"}
+          "4": "Claims", "5": "Rules", "6": "The whole policy set", "7": "Policy tests"}
 out = """# Diagnostics
 
 Every diagnostic has a severity (`error`, `warning` or `note`), a stable code, a primary

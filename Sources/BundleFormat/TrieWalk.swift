@@ -35,4 +35,17 @@ public enum TrieWalk {
         let node = pathNode(program, domainClass: domainClass(program, reversedLabels: reversedLabels), segments: segments)
         return program.pathNodes[Int(node)].protecting
     }
+
+    /// A label or segment that is no key of `used`, for witnesses that must fall off a
+    /// trie: `x-unlisted`, with a numeric suffix when a trie happens to use the word.
+    public static func unusedWord(avoiding used: Set<String>) -> String {
+        let base = "x-unlisted"
+        var word = base
+        var suffix = 2
+        while used.contains(word) {
+            word = base + "-\(suffix)"
+            suffix += 1
+        }
+        return word
+    }
 }

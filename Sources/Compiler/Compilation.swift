@@ -1,7 +1,7 @@
 public import BundleFormat
 public import Diagnostics
 import Foundation
-import FrontEnd
+public import FrontEnd
 
 extension Pipeline {
     /// The compiler's version as recorded in every bundle's manifest.
@@ -20,9 +20,12 @@ extension Pipeline {
         compile(loaded: loader.load(paths: paths), revision: revision, signingKey: signingKey)
     }
 
-    /// The same from files already in memory (for example read from a git revision).
-    public func compile(files: [SourceFile], revision: String? = nil, signingKey: BundleSigningKey? = nil) -> CompileOutcome {
-        let (policySet, diagnostics) = loader.decode(files: files)
+    /// The same from files already in memory (for example read from a git revision);
+    /// `root`, when given, is what the bundle names the files relative to.
+    public func compile(files: [SourceFile], root: PolicyRoot? = nil, revision: String? = nil,
+                        signingKey: BundleSigningKey? = nil) -> CompileOutcome {
+        var (policySet, diagnostics) = loader.decode(files: files)
+        policySet.root = root
         return compile(loaded: PolicySetLoader.Result(policySet: policySet, diagnostics: diagnostics, hadIOFailure: false),
                        revision: revision, signingKey: signingKey)
     }
@@ -42,15 +45,27 @@ extension Pipeline {
     /// (written with an empty revision), so equal sources give equal revisions.
     static func lower(_ policySet: PolicySet, keys: [String: [CheckedKey]], revision: String?) -> DecisionProgram {
         let sources = (policySet.files + policySet.keyFiles)
-            .map { SourceDigest(path: $0.path, sha256: SHA256.hex($0.bytes)) }
+            .map { SourceDigest(path: policySet.bundleName(of: $0), sha256: SHA256.hex($0.bytes)) }
             .sorted { $0.path < $1.path }
-        var lowering = Lowering(keys: keys)
+        var lowering = Lowering(keys: keys, root: policySet.root)
         var program = lowering.lower(policySet, manifest: Manifest(compilerVersion: compilerVersion, revision: "", sources: sources))
         if let revision {
             program.manifest.revision = revision
         } else {
             let content = BundleWriter().write(program)
             program.manifest.revision = "sha256:" + String(SHA256.hex(content).prefix(16))
+        }
+        return program
+    }
+}
+
+extension Pipeline.CompileOutcome {
+    /// The program with its source map naming files as the user gave them (the bundle
+    /// names them relative to the policy root), for reports: `diff`, `test`.
+    public var programForReports: DecisionProgram? {
+        guard var program, let root = check.policySet.root else { return program }
+        for index in program.sourceMap.indices {
+            program.sourceMap[index].file = root.displayPath(of: program.sourceMap[index].file)
         }
         return program
     }

@@ -2,7 +2,8 @@ public import NIOCore
 public import NIOHTTP1
 
 /// The admin listener: `GET /healthz` is 200 while the process serves; `GET /readyz` is
-/// 200 with the revision once a bundle is active, else 503.
+/// 200 with the revision once a bundle is active, else 503; `GET /stats` gives the counters
+/// and the handler latency per transport; `POST /stats/reset` clears the latencies.
 public struct AdminEndpoint: HTTPEndpoint {
     public let transport = "admin"
     let core: DecisionCore
@@ -13,9 +14,19 @@ public struct AdminEndpoint: HTTPEndpoint {
 
     public func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
-        guard path == "/healthz" || path == "/readyz" else { return text(404, "not found") }
+        if path == "/stats/reset" {
+            guard head.method == .POST else { return text(405, "method not allowed") }
+            core.latency.reset()
+            return text(200, "reset")
+        }
+        guard path == "/healthz" || path == "/readyz" || path == "/stats" else { return text(404, "not found") }
         guard head.method == .GET || head.method == .HEAD else { return text(405, "method not allowed") }
         if path == "/healthz" { return text(200, "ok") }
+        if path == "/stats" {
+            let counters = core.counters
+            return text(200, "allowed=\(counters.allowed) denied=\(counters.denied) bad_input=\(counters.badInput) "
+                + "unavailable=\(counters.unavailable)\n" + core.latency.report())
+        }
         guard let revision = core.revision else { return text(503, "not ready: no bundle active") }
         return text(200, "ready revision=\(revision)")
     }

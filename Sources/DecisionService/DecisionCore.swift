@@ -21,6 +21,8 @@ public final class DecisionCore: Sendable {
 
     public let holder: PolicyHolder
     public let counters: ServiceCounters
+    /// Handler latency per transport, for the admin listener's `/stats`.
+    public let latency: ServiceLatency
     let logger: Logger
     let clock: @Sendable () -> Double
 
@@ -29,6 +31,7 @@ public final class DecisionCore: Sendable {
         self.logger = logger
         self.clock = clock
         counters = ServiceCounters()
+        latency = ServiceLatency()
     }
 
     /// Seconds since the epoch, from the system clock.

@@ -18,6 +18,9 @@ public struct ExtAuthzGRPC: Envoy_Service_Auth_V3_Authorization.SimpleServicePro
     }
 
     public func check(request: Envoy_Service_Auth_V3_CheckRequest, context: ServerContext) async throws -> Envoy_Service_Auth_V3_CheckResponse {
+        // From the decoded request to the response handed to the transport.
+        let start = LatencyRecorder.now()
+        defer { core.latency.recorder(Self.transport)?.record(since: start) }
         switch respond(to: request) {
         case .decided(let response): return Self.checkResponse(response)
         case .unavailable: throw RPCError(code: .unavailable, message: "no policy bundle is active")

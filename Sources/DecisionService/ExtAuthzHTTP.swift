@@ -43,6 +43,8 @@ public struct ExtAuthzHTTP: HTTPEndpoint {
         }
     }
 
+    public var latency: LatencyRecorder? { core.latency.recorder(transport) }
+
     public func badInputReply() -> HTTPReply {
         DenialReply.reply(core.refuse("oversized request", transport: transport))
     }

@@ -8,7 +8,7 @@ public import Runtime
 /// trusted proxy. Allow: 200 with the forwarded-claim headers. Deny: 401/403 with
 /// `WWW-Authenticate`; `bad_request` is 400, or, for nginx (which turns any status but
 /// 2xx, 401 and 403 into 500), 403 with `x-gatepass-status: 400` when the auth request
-/// carries `X-Gatepass-Gateway: nginx`.
+/// carries `X-Gatepass-Gateway: nginx` (which also reads only nginx's own headers).
 public struct ForwardAuth: HTTPEndpoint {
     public let transport = "forward-auth"
     /// The request header that selects the nginx answer for `bad_request`.
@@ -32,7 +32,7 @@ public struct ForwardAuth: HTTPEndpoint {
         guard trustedProxies.trusts(peer) else {
             return Self.reply(core.refuse("forward-auth request from an untrusted peer", transport: transport), nginx: nginx)
         }
-        switch Self.originalRequest(head) {
+        switch Self.originalRequest(head, nginx: nginx) {
         case .failure(let problem):
             return Self.reply(core.refuse(problem.text, transport: transport), nginx: nginx)
         case .success(let request):
@@ -42,6 +42,8 @@ public struct ForwardAuth: HTTPEndpoint {
             }
         }
     }
+
+    public var latency: LatencyRecorder? { core.latency.recorder(transport) }
 
     public func badInputReply() -> HTTPReply {
         DenialReply.reply(core.refuse("oversized request", transport: transport))
@@ -55,7 +57,11 @@ public struct ForwardAuth: HTTPEndpoint {
     /// The original request. Each describing header may appear once; when both spellings
     /// are present they must agree. No original URI is a bad request; no original method
     /// falls back to the auth request's own (decisions do not depend on the method).
-    public static func originalRequest(_ head: HTTPRequestHead) -> Result<HTTPRequest, Problem> {
+    ///
+    /// For nginx only `X-Original-URI`, `X-Original-Method` and `Host` count: nginx passes
+    /// the client's own headers into the auth subrequest, so a client-sent
+    /// `X-Forwarded-Host` must never choose the host the policy sees.
+    public static func originalRequest(_ head: HTTPRequestHead, nginx: Bool = false) -> Result<HTTPRequest, Problem> {
         func single(_ names: String...) -> Result<String?, Problem> {
             var found: String?
             for name in names {
@@ -70,15 +76,15 @@ public struct ForwardAuth: HTTPEndpoint {
         let method: String?
         let target: String?
         let host: String?
-        switch single("x-forwarded-method", "x-original-method") {
+        switch nginx ? single("x-original-method") : single("x-forwarded-method", "x-original-method") {
         case .failure(let problem): return .failure(problem)
         case .success(let value): method = value
         }
-        switch single("x-forwarded-uri", "x-original-uri") {
+        switch nginx ? single("x-original-uri") : single("x-forwarded-uri", "x-original-uri") {
         case .failure(let problem): return .failure(problem)
         case .success(let value): target = value
         }
-        switch single("x-forwarded-host") {
+        switch nginx ? .success(nil) : single("x-forwarded-host") {
         case .failure(let problem): return .failure(problem)
         case .success(let value): host = value
         }

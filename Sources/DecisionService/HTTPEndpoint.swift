@@ -29,9 +29,13 @@ public protocol HTTPEndpoint: Sendable {
     func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply
     /// The answer to a request that is oversized or cannot be parsed.
     func badInputReply() -> HTTPReply
+    /// Where the listener records its handler latency, if it does.
+    var latency: LatencyRecorder? { get }
 }
 
 extension HTTPEndpoint {
+    public var latency: LatencyRecorder? { nil }
+
     /// The headers of `head` as the runtime takes them, in arrival order.
     static func runtimeHeaders(_ head: HTTPRequestHead, excluding excluded: Set<String> = []) -> [HTTPHeader] {
         head.headers.compactMap { name, value in

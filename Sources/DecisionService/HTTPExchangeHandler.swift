@@ -36,11 +36,15 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .end:
             guard !refused, let head else { return }
             self.head = nil
-            write(endpoint.reply(to: head, peer: context.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context)
+            let start = LatencyRecorder.now()
+            write(endpoint.reply(to: head, peer: context.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context,
+                  latency: endpoint.latency.map { ($0, start) })
         }
     }
 
-    private func write(_ reply: HTTPReply, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+    /// Writes `reply`; `latency` records the time from `start` until the write completed.
+    private func write(_ reply: HTTPReply, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext,
+                       latency: (LatencyRecorder, UInt64)? = nil) {
         var headers = HTTPHeaders(reply.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "content-length", value: String(reply.body.utf8.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
@@ -50,6 +54,10 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
         }
         let done = context.eventLoop.makePromise(of: Void.self)
+        if let latency {
+            let (recorder, start) = latency
+            done.futureResult.whenComplete { _ in recorder.record(since: start) }
+        }
         if !keepAlive {
             let channel = context.channel
             done.futureResult.whenComplete { _ in channel.close(promise: nil) }

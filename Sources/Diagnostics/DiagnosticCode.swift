@@ -90,6 +90,9 @@ extension DiagnosticCode {
     public static let sharedIssuer = DiagnosticCode("GP600", "two enabled entries with the same issuer")
     public static let sharedIssuerDistinguished = DiagnosticCode("GP601", "entries sharing an issuer, told apart by audience or subject")
     public static let exemptionOverridden = DiagnosticCode("GP602", "a whitelist exemption that another entry still protects")
+
+    // MARK: GP7xx: policy tests
+    public static let testCaseFailed = DiagnosticCode("GP700", "a policy test case whose decision differs from its expectation")
 }
 
 extension DiagnosticCode {
@@ -108,5 +111,6 @@ extension DiagnosticCode {
         .duplicateClaim,
         .duplicateRule, .shadowedRule, .blacklistWithoutRules, .whitelistMatchesEverything,
         .sharedIssuer, .sharedIssuerDistinguished, .exemptionOverridden,
+        .testCaseFailed,
     ]
 }

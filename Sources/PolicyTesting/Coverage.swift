@@ -84,7 +84,8 @@ public struct Coverage: Sendable {
                 found[Int(node.endClass)] = labels.reversed().joined(separator: ".")
             }
             if found[Int(node.fallOffClass)] == nil {
-                found[Int(node.fallOffClass)] = (["unlisted"] + labels.reversed()).joined(separator: ".")
+                let unlisted = TrieWalk.unusedWord(avoiding: Set(node.edges.map(\.label)))
+                found[Int(node.fallOffClass)] = ([unlisted] + labels.reversed()).joined(separator: ".")
             }
             for edge in node.edges { queue.append((edge.node, labels + [edge.label])) }
         }
@@ -101,9 +102,19 @@ public struct Coverage: Sendable {
             cursor += 1
             let node = program.pathNodes[Int(index)]
             let path = seen[index]!
+            // Each step is a segment that really takes that edge in `TrieWalk`'s order.
+            let exactKeys = Set(node.exact.map(\.segment))
             var steps = node.exact.map { ($0.node, $0.segment) }
-            steps += node.folded.map { ($0.node, $0.segment.uppercased()) }
-            steps.append((node.other, "unlisted"))
+            for edge in node.folded {
+                // A spelling of the folded key that is no exact key (one exists unless
+                // the exact edges list every spelling tried).
+                let capitalised = edge.segment.prefix(1).uppercased() + edge.segment.dropFirst()
+                if let spelling = [edge.segment.uppercased(), capitalised, edge.segment].first(where: { !exactKeys.contains($0) }) {
+                    steps.append((edge.node, spelling))
+                }
+            }
+            let keys = exactKeys.union(node.folded.flatMap { [$0.segment, $0.segment.uppercased()] })
+            steps.append((node.other, TrieWalk.unusedWord(avoiding: keys)))
             for (next, segment) in steps where seen[next] == nil {
                 seen[next] = path + [segment]
                 order.append(next)

@@ -26,6 +26,8 @@ public struct PolicyTestRunner: Sendable {
         public var file: String
         public var name: String
         public var location: String
+        /// The case in its test file.
+        public var span: SourceSpan
         public var passed: Bool
         /// Expected against actual, one line each, for failures.
         public var mismatches: [String]
@@ -50,7 +52,7 @@ public struct PolicyTestRunner: Sendable {
         let decoded = testFiles.compactMap { TestFileDecoder().decode($0, diagnostics: &diagnostics) }
         var outcome = Outcome(diagnostics: diagnostics, fileCount: compiled.check.fileCount + testFiles.count, results: [],
                               coverage: nil, hadIOFailure: compiled.check.hadIOFailure)
-        guard let program = compiled.program, !diagnostics.hasErrors else { return outcome }
+        guard let program = compiled.programForReports, !diagnostics.hasErrors else { return outcome }
         var coverage = Coverage(program: program)
         for testFile in decoded {
             outcome.results += run(testFile, program: program, coverage: &coverage, diagnostics: &outcome.diagnostics)
@@ -81,9 +83,7 @@ public struct PolicyTestRunner: Sendable {
         }
         // Environment secrets the run does not have become random ones: tokens signed with
         // the real secret cannot exist in a test, and a missing variable must not stop it.
-        let loader = PolicyLoader(environment: { name in
-            PolicyLoader.processEnvironment(name) ?? Base64URL.encode((0..<64).map { _ in UInt8.random(in: 0...255) })
-        })
+        let loader = PolicyLoader(environment: RandomSecrets.forMissing)
         let policy: LoadedPolicy
         do {
             policy = try loader.load(program: testProgram)
@@ -101,7 +101,7 @@ public struct PolicyTestRunner: Sendable {
             do {
                 request = try builder.request(for: testCase)
             } catch {
-                results.append(CaseResult(file: testFile.file.path, name: testCase.name.value, location: location, passed: false,
+                results.append(CaseResult(file: testFile.file.path, name: testCase.name.value, location: location, span: testCase.name.span ?? testCase.span, passed: false,
                                           mismatches: ["the case could not be built: \(error)"], actual: "", explanation: []))
                 continue
             }
@@ -109,7 +109,7 @@ public struct PolicyTestRunner: Sendable {
             record(decision, program: testProgram, coverage: &coverage)
             let mismatches = Self.compare(testCase.expect, decision)
             results.append(CaseResult(
-                file: testFile.file.path, name: testCase.name.value, location: location, passed: mismatches.isEmpty,
+                file: testFile.file.path, name: testCase.name.value, location: location, span: testCase.name.span ?? testCase.span, passed: mismatches.isEmpty,
                 mismatches: mismatches, actual: Self.summary(decision), explanation: Self.explain(decision)))
         }
         return results
@@ -165,6 +165,18 @@ public struct PolicyTestRunner: Sendable {
             for name in expected where !decision.mutations.remove.contains(name) {
                 mismatches.append("headers.remove: expected \(name) to be removed; removed [\(decision.mutations.remove.joined(separator: ", "))]")
             }
+        }
+        for (label, expected, actual) in [("query.remove", expect.queryRemoved, decision.mutations.removeQuery),
+                                          ("cookies.remove", expect.cookiesRemoved, decision.mutations.removeCookies)] {
+            for name in expected ?? [] where !actual.contains(name) {
+                mismatches.append("\(label): expected \(name) to be removed; removed [\(actual.joined(separator: ", "))]")
+            }
+        }
+        if let expected = expect.wwwAuthenticate, !expected.value.matches(decision.wwwAuthenticate) {
+            mismatches.append("wwwAuthenticate: expected \(expected.value), got \(decision.wwwAuthenticate.map { "`\($0)`" } ?? "none")")
+        }
+        if let expected = expect.message, !expected.value.matches(decision.message) {
+            mismatches.append("message: expected \(expected.value), got `\(decision.message)`")
         }
         return mismatches
     }

@@ -137,7 +137,8 @@ struct DiffInput {
                                                                       files: outcome.check.fileCount) + "\n").utf8))
             throw CLIError("the \(side) policy set `\(label)` does not compile")
         }
-        return DiffInput(label: label, program: program, fileCount: outcome.check.fileCount)
+        // The report names files as the user gave them, not as the bundle does.
+        return DiffInput(label: label, program: outcome.programForReports ?? program, fileCount: outcome.check.fileCount)
     }
 }
 
@@ -177,7 +178,16 @@ struct GitPolicySet {
             return .success(SourceFile(path: path, bytes: shown.output))
         })
         let label = "\(revision):\(paths.joined(separator: ","))"
-        return try DiffInput.compiled(Pipeline(loader: loader).compile(files: files), label: label, side: side)
+        // Names are repository paths (`--full-name`); the root is the common parent of the
+        // PATH arguments seen from the repository's top, as a checkout would compile them.
+        let prefix = String(decoding: Git.run(["rev-parse", "--show-prefix"]).output, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let inputs = (paths.isEmpty ? ["."] : paths).map { path in
+            let full = PolicySetLoader.cleanPath(prefix.isEmpty ? path : prefix + "/" + path)
+            return (path: full, isDirectory: !PolicySetLoader.isPolicyFileName(String(full.split(separator: "/").last ?? "")))
+        }
+        let root = PolicyRoot(inputs: inputs, workingDirectory: "/")
+        return try DiffInput.compiled(Pipeline(loader: loader).compile(files: files, root: root), label: label, side: side)
     }
 }
 

@@ -29,10 +29,10 @@ struct DiagnosticOutputOptions: ParsableArguments {
     }
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, sarif, github
+        case text, json, sarif, github, junit
     }
 
-    @Option(help: "Diagnostics format: text (for people), json, sarif (SARIF 2.1.0) or github (workflow annotations).")
+    @Option(help: "Diagnostics format: text (for people), json, sarif (SARIF 2.1.0), github (workflow annotations) or junit (JUnit XML; with `test`, one test case per policy test case).")
     var format: Format = .text
 
     @Flag(help: "Treat warnings as errors for the exit code.")
@@ -84,6 +84,9 @@ struct DiagnosticPrinter {
         case .github:
             Swift.print(MachineRenderer.github(diagnostics), terminator: "")
             Swift.print(summary)
+        case .junit:
+            Swift.print(TestReport.junit([], diagnostics: diagnostics), terminator: "")
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
     }
 }

@@ -36,7 +36,11 @@ struct Test: ParsableCommand {
         }
         let runner = PolicyTestRunner(pipeline: input.pipeline, now: now, defaultNow: Date().timeIntervalSince1970.rounded(.down))
         let outcome = runner.run(paths: input.paths, testFiles: testFiles)
-        if outcome.diagnostics.diagnostics.isEmpty == false || reporting.format != .text {
+        if reporting.format != .text {
+            try reportForMachines(outcome)
+            return
+        }
+        if outcome.diagnostics.diagnostics.isEmpty == false {
             DiagnosticPrinter(options: reporting).print(outcome.diagnostics, fileCount: outcome.fileCount)
         }
         if outcome.hadIOFailure { throw ExitStatus.usageOrIO.exitCode }
@@ -62,6 +66,37 @@ struct Test: ParsableCommand {
         text += "\(outcome.passed) passed, \(outcome.failed) failed\n"
         print(text, terminator: "")
         if outcome.failed > 0 || belowThreshold { throw ExitStatus.problems.exitCode }
+    }
+
+    /// `--format json|sarif|github|junit`: the files' diagnostics and one GP700 error per
+    /// failing case at the case's line (JUnit: a test case per case); the `N passed, N failed`
+    /// line goes where the format's summary goes. The exit status is the text format's.
+    func reportForMachines(_ outcome: PolicyTestRunner.Outcome) throws {
+        let counts = "\(outcome.passed) passed, \(outcome.failed) failed"
+        var coverageText = ""
+        var belowThreshold = false
+        if let coverage = outcome.coverage, self.coverage || coverageThreshold != nil {
+            coverageText = Self.coverageReport(coverage)
+            if let threshold = coverageThreshold, coverage.percent < threshold {
+                coverageText += "coverage \(Self.percent(coverage.percent)) is below the threshold of \(Self.percent(threshold))\n"
+                belowThreshold = true
+            }
+        }
+        if reporting.format == .junit {
+            print(TestReport.junit(outcome.results, diagnostics: outcome.diagnostics.sorted), terminator: "")
+            FileHandle.standardError.write(Data((coverageText + counts + "\n").utf8))
+        } else {
+            var bag = outcome.diagnostics
+            for diagnostic in TestReport.diagnostics(outcome.results) { bag.append(diagnostic) }
+            DiagnosticPrinter(options: reporting).print(bag, fileCount: outcome.fileCount)
+            if reporting.format == .github {
+                print(coverageText + counts)
+            } else {
+                FileHandle.standardError.write(Data((coverageText + counts + "\n").utf8))
+            }
+        }
+        if outcome.hadIOFailure { throw ExitStatus.usageOrIO.exitCode }
+        if outcome.diagnostics.hasErrors || outcome.failed > 0 || belowThreshold { throw ExitStatus.problems.exitCode }
     }
 
     static func coverageReport(_ coverage: Coverage) -> String {

@@ -22,6 +22,16 @@ final class DiagnosticFormatTests: XCTestCase {
         }
     }
 
+    /// A pull request that leaks a private key next to a typo gets both in its first SARIF report.
+    func testTheFirstSARIFReportNamesALeakedKeyBehindATypo() throws {
+        let output = try GatepassProcess.run(["check", "--format", "sarif", path("typo-and-leaked-key")])
+        XCTAssertEqual(output.status, 1)
+        let log = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        let runs = try XCTUnwrap(log["runs"] as? [[String: Any]])
+        let results = try XCTUnwrap(runs.first?["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["ruleId"] as? String }.sorted(), ["GP203", "GP308"])
+    }
+
     func testJSONIsOneObjectPerDiagnostic() throws {
         let output = try GatepassProcess.run(["check", "--format", "json", path("key-errors-json")])
         let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]])

@@ -71,6 +71,11 @@ final class DiffTests: XCTestCase {
         XCTAssertEqual(broken.stdout, "")
     }
 
+    func withBundleNames(_ json: String) -> String {
+        json.replacingOccurrences(of: "\"file\":\"\(Self.old)/", with: "\"file\":\"")
+            .replacingOccurrences(of: "\"file\":\"\(Self.new)/", with: "\"file\":\"")
+    }
+
     func testBundlesDiffLikeTheirSources() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -82,7 +87,9 @@ final class DiffTests: XCTestCase {
         for pair in [[oldBundle, newBundle], [oldBundle, Self.new], [Self.old, newBundle]] {
             let fromBundles = try GatepassProcess.run(["diff"] + pair + ["--format", "json"])
             XCTAssertEqual(fromBundles.status, 0, fromBundles.stderr)
-            XCTAssertEqual(afterInputs(fromBundles.stdout), afterInputs(fromSources.stdout), "\(pair)")
+            // A bundle names its files relative to the policy root; a directory's report
+            // names them as given. Apart from that spelling, the reports are the same.
+            XCTAssertEqual(withBundleNames(afterInputs(fromBundles.stdout)), withBundleNames(afterInputs(fromSources.stdout)), "\(pair)")
         }
         try Data("not a bundle".utf8).write(to: URL(fileURLWithPath: directory.appendingPathComponent("bad.gpb").path))
         let bad = try GatepassProcess.run(["diff", Self.old, directory.appendingPathComponent("bad.gpb").path])

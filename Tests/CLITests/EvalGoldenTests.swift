@@ -42,7 +42,7 @@ final class EvalGoldenTests: XCTestCase {
         // Each golden line names its request, so a diff reads as "which case changed".
         var golden = ""
         for (request, decision) in zip(requests, decisions) {
-            let name = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any])?["name"] as? String)
+            let name = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any])?["id"] as? String)
             golden += "\(name)\t\(decision)\n"
         }
         GoldenFile.assertMatches(golden, golden: "eval/policies.tsv")
@@ -107,5 +107,56 @@ final class EvalGoldenTests: XCTestCase {
         let noSecret = try GatepassProcess.run(["eval", "--bundle", bundle, "--path", "/"], environment: ["BILLING_WEBHOOK_SECRET": ""])
         XCTAssertEqual(noSecret.status, 2)
         XCTAssertTrue(noSecret.stderr.contains("BILLING_WEBHOOK_SECRET"), noSecret.stderr)
+    }
+
+    /// `--policies` compiles in memory and decides exactly as the compiled bundle does.
+    func testPoliciesCompiledInMemoryDecideLikeTheBundle() throws {
+        let bundle = try compilePolicies()
+        let fromBundle = try gatepass(["eval", "--bundle", bundle, "--requests", "Tests/Fixtures/e2e/requests.jsonl", "--now", Self.now])
+        let fromPolicies = try gatepass(["eval", "--policies", "Policies", "--requests", "Tests/Fixtures/e2e/requests.jsonl", "--now", Self.now])
+        XCTAssertEqual(fromPolicies.status, 0, fromPolicies.stderr)
+        // Messages name policy files as given (`Policies/…`); a bundle names them relative to its root.
+        XCTAssertEqual(fromPolicies.stdout.replacingOccurrences(of: "(Policies/", with: "("), fromBundle.stdout)
+        XCTAssertTrue(fromPolicies.stdout.contains("(Policies/internal-ai.yaml:"), fromPolicies.stdout)
+        XCTAssertEqual(try GatepassProcess.run(["eval", "--bundle", bundle, "--policies", "Policies", "--path", "/"]).status, 2, "one source only")
+        XCTAssertEqual(try GatepassProcess.run(["eval", "--path", "/"]).status, 2, "a source is needed")
+        let broken = try gatepass(["eval", "--policies", "Tests/Fixtures/invalid/unknown-keys.yaml", "--path", "/"])
+        XCTAssertEqual(broken.status, 2)
+        XCTAssertTrue(broken.stderr.contains("error[GP203]") && broken.stderr.contains("do not compile"), broken.stderr)
+    }
+
+    /// An `id` is echoed; an unknown field is a `bad_request` that names it; a malformed
+    /// line's decision names its line.
+    func testIdsUnknownFieldsAndLineNumbers() throws {
+        let lines = """
+        {"id":"first","host":"partner.example.com","path":"/healthz"}
+
+        {"id":7,"hots":"partner.example.com","path":"/healthz"}
+        not json
+        {"id":{"nested":true},"path":"/"}
+        """
+        let file = directory.appendingPathComponent("requests.jsonl")
+        try Data(lines.utf8).write(to: file)
+        let output = try gatepass(["eval", "--policies", "Policies", "--requests", file.path, "--now", Self.now])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let decisions = output.stdout.split(separator: "\n").map(String.init)
+        guard decisions.count == 4 else { return XCTFail("\(decisions)") }
+        XCTAssertTrue(decisions[0].hasPrefix(#"{"id":"first","decision":"allow""#), decisions[0])
+        XCTAssertTrue(decisions[1].hasPrefix(#"{"id":7,"decision":"deny","status":400,"reason":"bad_request""#), decisions[1])
+        XCTAssertTrue(decisions[1].contains("line 3: unknown request field `hots`; did you mean `host`?"), decisions[1])
+        XCTAssertTrue(decisions[2].contains(#""message":"line 4: the request is not valid JSON"#), decisions[2])
+        XCTAssertTrue(decisions[3].contains("line 5: `id` must be a string or an integer"), decisions[3])
+    }
+
+    /// A missing `kEnv` secret fails loading unless random ones are asked for.
+    func testRandomMissingSecrets() throws {
+        let environment = ["BILLING_WEBHOOK_SECRET": ""]
+        let refused = try GatepassProcess.run(["eval", "--policies", "Policies", "--path", "/"], environment: environment)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("BILLING_WEBHOOK_SECRET") && refused.stderr.contains("--random-missing-secrets"), refused.stderr)
+        let decided = try GatepassProcess.run(["eval", "--policies", "Policies", "--random-missing-secrets", "--host", "partner.example.com",
+                                               "--path", "/healthz", "--now", Self.now], environment: environment)
+        XCTAssertEqual(decided.status, 0, decided.stderr)
+        XCTAssertTrue(decided.stdout.contains(#""reason":"no_auth_required""#), decided.stdout)
     }
 }

@@ -18,8 +18,65 @@ final class PolicyTestCommandTests: XCTestCase {
         let arguments = ["test", "\(Self.fixtures)/failing"]
         let output = try GatepassProcess.run(arguments)
         XCTAssertEqual(output.status, 1)
-        XCTAssertTrue(output.stdout.hasSuffix("1 passed, 3 failed\n"), output.stdout)
+        XCTAssertTrue(output.stdout.hasSuffix("1 passed, 5 failed\n"), output.stdout)
         GoldenFile.assertMatches(output.transcript(command: arguments), golden: "test/failing.txt")
+    }
+
+    /// Machine formats: a GP700 annotation per failing case at the case's line (GitHub,
+    /// JSON, SARIF validated against its schema) and JUnit XML with a test case per case.
+    func testMachineFormatsMatchTheirGoldenFiles() throws {
+        for (format, golden) in [("github", "failing.github.txt"), ("json", "failing.json"), ("sarif", "failing.sarif.json"), ("junit", "failing.junit.xml")] {
+            let arguments = ["test", "--format", format, "\(Self.fixtures)/failing"]
+            let output = try GatepassProcess.run(arguments)
+            XCTAssertEqual(output.status, 1, "\(format): a failing case fails the run")
+            GoldenFile.assertMatches(output.stdout, golden: "test/\(golden)")
+        }
+        let github = try GatepassProcess.run(["test", "--format", "github", "\(Self.fixtures)/failing"]).stdout
+        XCTAssertEqual(github.split(separator: "\n").filter { $0.hasPrefix("::error ") && $0.contains("title=GP700") }.count, 5)
+        XCTAssertTrue(github.contains("::error file=\(Self.fixtures)/failing/api.test.yaml,line=11,col=11,"), github)
+        XCTAssertTrue(github.hasSuffix("1 passed, 5 failed\n"), github)
+        let junit = try GatepassProcess.run(["test", "--format", "junit", "\(Self.fixtures)/failing"]).stdout
+        XCTAssertEqual(try Self.junitCounts(junit), "6 5")
+        let passing = try GatepassProcess.run(["test", "--format", "junit", "Policies"], environment: ["BILLING_WEBHOOK_SECRET": ""])
+        XCTAssertEqual(passing.status, 0, passing.stderr)
+        XCTAssertEqual(try Self.junitCounts(passing.stdout), "38 0")
+    }
+
+    /// Parses JUnit XML with Python's parser (well-formedness included): "cases failures".
+    static func junitCounts(_ xml: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sys, xml.etree.ElementTree as ET
+            root = ET.fromstring(sys.stdin.read())
+            print(len(root.findall('.//testcase')), len(root.findall('.//testcase/failure')))
+            """]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(xml.utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testTestSARIFValidatesAgainstThePublishedSchema() throws {
+        let output = try GatepassProcess.run(["test", "--format", "sarif", "\(Self.fixtures)/failing"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-test-sarif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("report.sarif")
+        try Data(output.stdout.utf8).write(to: file)
+        let schema = GoldenFile.repositoryRoot.appendingPathComponent("Tests/Fixtures/sarif/sarif-schema-2.1.0.json").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                             schema, file.path]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "the SARIF report of `gatepass test` is valid SARIF 2.1.0")
     }
 
     func testInvalidTestFilesGetLocatedDiagnostics() throws {

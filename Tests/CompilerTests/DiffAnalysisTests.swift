@@ -72,6 +72,28 @@ final class DiffAnalysisTests: XCTestCase {
         XCTAssertEqual(change.newLocations, [], "nothing protects it now and no rule matches")
     }
 
+    /// A domain that appears only as a wildcard: the hosts under it fall off the trie at a
+    /// node without edges, and that node's fall-off class is a region of its own.
+    func testAChangeUnderAWildcardOnlyDomainIsReported() throws {
+        let old = try program(entry("chat", rules: ["{ domain: \"*.ai.example.com\", path: /v1/chat/** }"]))
+        let new = try program(entry("chat", rules: ["{ domain: \"*.ai.example.com\", path: /v1/chat/completions }"]))
+        let report = PolicyDiff.compare(old: old, new: new)
+        let change = try XCTUnwrap(changes(report, .newlyPublic).first, "\(report.changes)")
+        let witness = try XCTUnwrap(change.witnesses.first)
+        XCTAssertTrue(witness.host?.hasSuffix(".ai.example.com") ?? false, "\(witness)")
+        let (oldNode, newNode) = nodes(witness, old: old, new: new)
+        XCTAssertFalse(old.pathNodes[Int(oldNode)].protecting.isEmpty)
+        XCTAssertTrue(new.pathNodes[Int(newNode)].protecting.isEmpty)
+    }
+
+    /// Attribute changes of an entry whose rules name only a wildcard domain are visible too.
+    func testAnAudienceChangeOnAWildcardOnlyEntryIsReported() throws {
+        let old = try program(entry("chat", extra: "audiences: [chat]", rules: ["{ domain: \"*.ai.example.com\", path: /v1/** }"]))
+        let new = try program(entry("chat", extra: "audiences: [chat, admin]", rules: ["{ domain: \"*.ai.example.com\", path: /v1/** }"]))
+        let report = PolicyDiff.compare(old: old, new: new)
+        XCTAssertEqual(report.changes.map(\.changeClass), [.audiences])
+    }
+
     func testCaseSensitivityIsAChangeOfTheTriesNotOfTheText() throws {
         let old = try program(entry("api", rules: ["{ domain: api.example.com, path: /admin, ignoreCase: true }"]))
         let new = try program(entry("api", rules: ["{ domain: api.example.com, path: /admin, ignoreCase: false }"]))
@@ -87,7 +109,9 @@ final class DiffAnalysisTests: XCTestCase {
         let old = try program(entry("api", rules: ["{ domain: \"*.example.com\", path: /admin }"]))
         let new = try program(entry("api", rules: ["{ domain: api.example.com, path: /admin }"]))
         let change = try XCTUnwrap(changes(PolicyDiff.compare(old: old, new: new), .newlyPublic).first)
-        XCTAssertEqual(change.witnesses, [Witness(host: "x-unlisted.example.com", path: "/admin")])
+        // A host deeper than the exact one falls off the new trie as well.
+        XCTAssertEqual(change.witnesses, [Witness(host: "x-unlisted.example.com", path: "/admin"),
+                                          Witness(host: "x-unlisted.api.example.com", path: "/admin")])
     }
 
     func testRequestsWithoutHostAreARegionToo() throws {

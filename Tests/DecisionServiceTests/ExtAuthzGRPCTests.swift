@@ -91,7 +91,7 @@ final class ExtAuthzGRPCTests: XCTestCase {
         XCTAssertEqual(response.status.code, 16)
         guard case .deniedResponse(let denied) = response.httpResponse else { return XCTFail("expected denied_response") }
         let challenge = try XCTUnwrap(header(denied, "www-authenticate"))
-        XCTAssertEqual(challenge, #"Bearer realm="gatepass", error="invalid_token", error_description="the token has expired""#)
+        XCTAssertEqual(challenge, #"Bearer realm="api", error="invalid_token", error_description="the token has expired""#)
         for text in [challenge, denied.body] {
             XCTAssertFalse(text.contains("fixture.yaml"))
             XCTAssertFalse(text.contains("`api`"))
@@ -109,7 +109,7 @@ final class ExtAuthzGRPCTests: XCTestCase {
     }
 
     func testBadRequestIsInvalidArgumentWith400() throws {
-        let response = try respond(checkRequest(path: "/v1/%2e%2e/admin"))
+        let response = try respond(checkRequest(path: "/v1/a%2Fb"))
         XCTAssertEqual(response.status.code, 3, "\(response)")
         guard case .deniedResponse(let denied) = response.httpResponse else { return XCTFail("expected denied_response") }
         XCTAssertEqual(denied.status.code, .badRequest)

@@ -23,7 +23,7 @@ final class ExtAuthzHTTPTests: XCTestCase {
                                                                   ("x_subject", "mallory")]), peer: loopbackPeer)
         XCTAssertEqual(reply.status, 200)
         XCTAssertEqual(reply.header("x-subject"), "alice")
-        XCTAssertEqual(reply.header("x-envoy-auth-headers-to-remove"), "authorization, x_subject")
+        XCTAssertEqual(Set(reply.header("x-envoy-auth-headers-to-remove")?.components(separatedBy: ", ") ?? []), ["authorization", "x_subject"])
         XCTAssertEqual(reply.body, "")
     }
 
@@ -72,7 +72,7 @@ final class ForwardAuthTests: XCTestCase {
         fixture = try ServiceFixture()
     }
 
-    func original(_ uri: String = "/v1/items", host: String = "api.example.com", _ extra: [(String, String)] = []) -> HTTPRequestHead {
+    func original(_ extra: [(String, String)] = [], uri: String = "/v1/items", host: String = "api.example.com") -> HTTPRequestHead {
         head("/auth", [("host", "gatepass:9193"), ("x-forwarded-method", "GET"), ("x-forwarded-uri", uri), ("x-forwarded-host", host)] + extra)
     }
 
@@ -134,8 +134,18 @@ final class ForwardAuthTests: XCTestCase {
         XCTAssertEqual(reply.status, 403)
         XCTAssertEqual(reply.header("x-gatepass-status"), "400")
         XCTAssertEqual(reply.header("x-gatepass-reason"), "bad_request")
-        let unauthenticated = endpoint.reply(to: original([("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
+        let unauthenticated = endpoint.reply(to: head("/auth", [("host", "api.example.com"), ("x-original-uri", "/v1/items"),
+                                                                ("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
         XCTAssertEqual(unauthenticated.status, 401, "401 passes through nginx as is")
+    }
+
+    func testNginxDialectIgnoresClientSentForwardedHeaders() {
+        // nginx passes the client's headers into the subrequest: X-Forwarded-* there are the client's.
+        let reply = ForwardAuth(core: fixture.core).reply(to: head("/auth", [
+            ("host", "api.example.com"), ("x-original-uri", "/v1/items"), ("x-gatepass-gateway", "nginx"),
+            ("x-forwarded-host", "public.example.com"), ("x-forwarded-uri", "/public"),
+        ]), peer: loopbackPeer)
+        XCTAssertEqual(reply.status, 401, "decided for api.example.com /v1/items, not the client's claim")
     }
 
     func testDescribingHeadersAreNotPolicyHeaders() {
@@ -162,6 +172,30 @@ final class AdminEndpointTests: XCTestCase {
 }
 
 final class ServicePartsTests: XCTestCase {
+    func testLatencyRecorderQuantiles() {
+        let recorder = LatencyRecorder()
+        XCTAssertEqual(recorder.summary().count, 0)
+        for microseconds in 0..<1000 { recorder.record(nanoseconds: microseconds * 1000 + 500) }
+        let summary = recorder.summary()
+        XCTAssertEqual(summary.count, 1000)
+        XCTAssertTrue(summary.p50 == 500, "\(summary)")
+        XCTAssertTrue(summary.p99 == 990 && summary.p999 == 999 && summary.maxMicroseconds == 999, "\(summary)")
+        recorder.reset()
+        XCTAssertEqual(recorder.summary().count, 0)
+    }
+
+    func testAdminStatsReportsEveryTransport() throws {
+        let fixture = try ServiceFixture()
+        let admin = AdminEndpoint(core: fixture.core)
+        _ = ForwardAuth(core: fixture.core).reply(to: head("/auth"), peer: nil)
+        let stats = admin.reply(to: head("/stats"), peer: nil)
+        XCTAssertEqual(stats.status, 200)
+        XCTAssertTrue(stats.body.hasPrefix("allowed=0 denied=0 bad_input=1 unavailable=0\n"), stats.body)
+        for transport in ["grpc", "http", "forward-auth"] { XCTAssertTrue(stats.body.contains("transport=\(transport) count="), stats.body) }
+        XCTAssertEqual(admin.reply(to: head("/stats/reset"), peer: nil).status, 405)
+        XCTAssertEqual(admin.reply(to: head("/stats/reset", method: .POST), peer: nil).status, 200)
+    }
+
     func testCookieRewriter() {
         XCTAssertEqual(CookieRewriter.rewrite([HTTPHeader("Cookie", "a=1;session=x; b=2")], removing: ["session"]), .set("a=1; b=2"))
         XCTAssertEqual(CookieRewriter.rewrite([HTTPHeader("cookie", "a=1"), HTTPHeader("cookie", "session=x")], removing: ["session"]), .set("a=1"))

@@ -23,7 +23,7 @@ final class ProtoDriftTests: XCTestCase {
         let enumerator = try XCTUnwrap(FileManager.default.enumerator(atPath: protos.path))
         for case let path as String in enumerator where path.hasSuffix(".proto") {
             let bytes = try Data(contentsOf: protos.appendingPathComponent(path))
-            actual[path] = SHA256.hex(SHA256.digest([UInt8](bytes)))
+            actual[path] = SHA256.hex([UInt8](bytes))
         }
         XCTAssertFalse(actual.isEmpty)
         XCTAssertEqual(recorded, actual, "Protos/ changed since Sources/ExtAuthzProto was generated: run scripts/generate-protos")

@@ -35,7 +35,6 @@ final class ServiceFixture: @unchecked Sendable {
     version: 1
     name: hooks
     issuer: https://hooks.example.net
-    algorithms: [ES256]
     jwks: { keys: [ { kty: oct, kid: placeholder2, alg: HS256, kEnv: PLACEHOLDER } ] }
     token: { from: header, name: X-Hook-Token, passthrough: true }
     forwardClaims:

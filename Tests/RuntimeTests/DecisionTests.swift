@@ -132,9 +132,49 @@ final class DecisionTests: XCTestCase {
     /// One request per reason, compared with the full list: a new reason without a case
     /// (or a case that stops producing its reason) fails here.
     func testEveryReasonCodeIsProduced() {
+        let decisions = oneDecisionPerReason()
+        XCTAssertEqual(Set(decisions.map(\.reason)), Set(Decision.Reason.allCases),
+                       "missing: \(Set(Decision.Reason.allCases).subtracting(decisions.map(\.reason)))")
+    }
+
+    /// What clients see (`WWW-Authenticate`, the description a server puts in a body) holds
+    /// no policy file, line, claim requirement or value, key id or token, for any reason;
+    /// the operator's `message` keeps the detail.
+    func testClientFacingTextsCarryNoPolicyInternals() {
+        let decisions = oneDecisionPerReason()
+        let internals = ["fixture.yaml", ".yaml", "api:write", "api:read", "contains", "rotated", "api-1", "hooks-1",
+                         "evil", "https://", "other", "web", "eyJ", "ES256", "none", "segments", "bytes"]
+        for decision in decisions {
+            var texts = [decision.clientDescription]
+            if let challenge = decision.wwwAuthenticate { texts.append(challenge) }
+            for text in texts {
+                XCTAssertNil(text.first(where: \.isNumber), "\(decision.reason): a number (line, time or size) in `\(text)`")
+                for word in internals {
+                    XCTAssertFalse(text.contains(word), "\(decision.reason): `\(word)` in `\(text)`")
+                }
+                XCTAssertTrue(text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }, text)
+            }
+        }
+        let claimFailure = decisions.first { $0.reason == .claimRequirementFailed }
+        XCTAssertEqual(claimFailure?.wwwAuthenticate,
+                       #"Bearer realm="api", error="insufficient_scope", error_description="the token does not grant access to this resource""#)
+        XCTAssertTrue(claimFailure?.message.contains("api:write") ?? false, "the operator's message keeps the detail")
+    }
+
+    /// docs/semantics.md lists every reason's client description as the code has it.
+    func testTheClientDescriptionsAreDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/semantics.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for reason in Decision.Reason.allCases {
+            XCTAssertTrue(text.contains("| `\(reason.rawValue)` | \(reason.clientDescription) |"), "\(reason) in docs/semantics.md")
+        }
+    }
+
+    func oneDecisionPerReason() -> [Decision] {
         let now = Int(DecisionFixture.now)
         let token = { (claims: [String: String?]) in self.fixture.apiToken(claims) }
-        let decisions = [
+        return [
             fixture.decide("/public"),
             fixture.decide(headers: bearer(token([:]))),
             fixture.decide("/v1%2Fitems"),
@@ -154,8 +194,6 @@ final class DecisionTests: XCTestCase {
             fixture.decide(headers: bearer(token(["aud": #""web""#]))),
             fixture.decide(headers: bearer(token(["scope": #""api:read""#]))),
         ]
-        XCTAssertEqual(Set(decisions.map(\.reason)), Set(Decision.Reason.allCases),
-                       "missing: \(Set(Decision.Reason.allCases).subtracting(decisions.map(\.reason)))")
     }
 
     func testForwardedClaimHeadersAreRemovedOnEveryPath() {

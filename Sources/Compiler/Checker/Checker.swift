@@ -16,9 +16,17 @@ public struct Checker: Sendable {
         var diagnostics = DiagnosticBag()
         var keys: [String: [CheckedKey]] = [:]
         for entry in policySet.entries {
-            keys[entry.name.value] = KeyCheck.check(entry, into: &diagnostics)
-            ClaimTypeCheck.check(entry, into: &diagnostics)
-            RuleCheck.check(entry, into: &diagnostics)
+            let parts = entry.parts
+            keys[entry.name.value] = KeyCheck.check(parts, into: &diagnostics)
+            ClaimTypeCheck.check(parts, into: &diagnostics)
+            RuleCheck.check(parts, into: &diagnostics)
+        }
+        // Entries with structural errors: every part that was read cleanly is still
+        // checked, so one mistake never hides another (a leaked key behind a typo).
+        for parts in policySet.incompleteEntries {
+            _ = KeyCheck.check(parts, into: &diagnostics)
+            ClaimTypeCheck.check(parts, into: &diagnostics)
+            RuleCheck.check(parts, into: &diagnostics)
         }
         SetCheck.check(policySet.entries, into: &diagnostics)
         return Result(diagnostics: diagnostics, keys: keys)

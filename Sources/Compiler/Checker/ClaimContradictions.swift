@@ -68,25 +68,27 @@ extension ClaimTypeCheck {
     }
 
     /// `iss`, `sub` and `aud` requirements must agree with the entry's own keys.
-    static func checkRegisteredClaims(_ declaration: ClaimDeclaration, entry: AuthenticationEntry, into diagnostics: inout DiagnosticBag) {
+    static func checkRegisteredClaims(_ declaration: ClaimDeclaration, entry: EntryParts, into diagnostics: inout DiagnosticBag) {
         let path = declaration.path.value
         guard path.count == 1 else { return }
         let expected: [String]
         let key: String
         switch path[0] {
-        case "iss": expected = [entry.issuer.value]; key = "issuer"
+        case "iss":
+            guard let issuer = entry.issuer else { return }
+            expected = [issuer.value]; key = "issuer"
         case "sub":
             guard let subject = entry.subject else { return }
             expected = [subject.value]; key = "subject"
         case "aud":
-            guard !entry.audiences.isEmpty else { return }
-            expected = entry.audiences.map(\.value); key = "audiences"
+            guard let audiences = entry.audiences, !audiences.isEmpty else { return }
+            expected = audiences.map(\.value); key = "audiences"
         default: return
         }
         let keySpan: SourceSpan? = switch path[0] {
-        case "iss": entry.issuer.span
+        case "iss": entry.issuer?.span
         case "sub": entry.subject?.span
-        default: entry.audiences.first?.span
+        default: entry.audiences?.first?.span
         }
         func conflict(_ message: String, _ requirement: ClaimRequirement) {
             diagnostics.error(.registeredClaimConflict, message, at: requirement.span,

@@ -25,10 +25,11 @@ enum ClaimTypeCheck {
         static let headerShapes: Set<Shape> = [.string, .number, .integer, .boolean, .stringArray]
     }
 
-    static func check(_ entry: AuthenticationEntry, into diagnostics: inout DiagnosticBag) {
+    static func check(_ entry: EntryParts, into diagnostics: inout DiagnosticBag) {
+        guard let claims = entry.claims else { return }
         var shapesByPath: [[String]: Set<Shape>] = [:]
         var firstDeclaration: [[String]: SourceSpan?] = [:]
-        for declaration in entry.claims {
+        for declaration in claims {
             let path = declaration.path.value
             if let first = firstDeclaration[path] {
                 diagnostics.error(.duplicateClaim, "claim `\(display(path))` is declared twice", at: declaration.path.span,
@@ -45,9 +46,9 @@ enum ClaimTypeCheck {
             checkContradictions(declaration, into: &diagnostics)
             checkRegisteredClaims(declaration, entry: entry, into: &diagnostics)
         }
-        for forwarded in entry.forwardClaims {
+        for forwarded in entry.forwardClaims ?? [] {
             let path = forwarded.claim.value
-            if let deeper = entry.claims.first(where: { $0.path.value.count > path.count && Array($0.path.value.prefix(path.count)) == path }) {
+            if let deeper = claims.first(where: { $0.path.value.count > path.count && Array($0.path.value.prefix(path.count)) == path }) {
                 diagnostics.error(.forwardedClaimType, "claim `\(display(path))` is an object (it has the member `\(display(deeper.path.value))`), which cannot be written as a header",
                                   at: forwarded.claim.span, notes: [DiagnosticNote("the member is required here", at: deeper.path.span)],
                                   hint: "forward a string, number, boolean or array-of-strings claim")

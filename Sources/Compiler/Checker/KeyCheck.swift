@@ -21,8 +21,9 @@ struct CheckedKey: Sendable {
 /// secret in `k`: the runtime resolves it when it loads the bundle, so the bundle (and
 /// the policy repository) never holds the secret.
 enum KeyCheck {
-    static func check(_ entry: AuthenticationEntry, into diagnostics: inout DiagnosticBag) -> [CheckedKey] {
-        var document = KeyDocument(entry.jwks)
+    static func check(_ entry: EntryParts, into diagnostics: inout DiagnosticBag) -> [CheckedKey] {
+        guard let jwks = entry.jwks else { return [] }
+        var document = KeyDocument(jwks)
         let before = diagnostics.errorCount
         guard let root = document.parse(into: &diagnostics) else { return [] }
 
@@ -75,12 +76,12 @@ enum KeyCheck {
                             hint: "give every key a `kid` (its RFC 7638 thumbprint is a good choice)")
     }
 
-    static func checkAlgorithms(_ entry: AuthenticationEntry, keys: [CheckedKey], into diagnostics: inout DiagnosticBag) {
+    static func checkAlgorithms(_ entry: EntryParts, keys: [CheckedKey], into diagnostics: inout DiagnosticBag) {
         guard let algorithms = entry.algorithms, !keys.isEmpty else { return }
         let usable = Set(keys.flatMap(\.allowed).map(\.rawValue))
         if !algorithms.contains(where: { usable.contains($0.value) }) {
             let span = algorithms.first?.span.map { first in algorithms.last?.span.map { first.union($0) } ?? first } ?? nil
-            diagnostics.error(.algorithmsMatchNoKey, "none of the allowed algorithms matches a key of `\(entry.name.value)`", at: span,
+            diagnostics.error(.algorithmsMatchNoKey, "none of the allowed algorithms matches a key of \(entry.displayName)", at: span,
                               hint: "the keys can verify " + usable.sorted().map { "`\($0)`" }.joined(separator: ", "))
         }
     }

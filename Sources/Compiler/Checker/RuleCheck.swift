@@ -4,11 +4,12 @@ import FrontEnd
 /// Rules within one entry: exact duplicates, rules shadowed by a broader rule, a
 /// blacklist that protects nothing, and a whitelist rule that exempts everything.
 enum RuleCheck {
-    static func check(_ entry: AuthenticationEntry, into diagnostics: inout DiagnosticBag) {
-        let rules = entry.authorization.rules
-        let mode = entry.authorization.mode
+    static func check(_ entry: EntryParts, into diagnostics: inout DiagnosticBag) {
+        guard let authorization = entry.authorization else { return }
+        let rules = authorization.rules
+        let mode = authorization.mode
         if mode.value == .blacklist && rules.isEmpty {
-            diagnostics.warning(.blacklistWithoutRules, "blacklist entry `\(entry.name.value)` has no rules, so it protects nothing",
+            diagnostics.warning(.blacklistWithoutRules, "blacklist entry \(entry.displayName) has no rules, so it protects nothing",
                                 at: mode.span, hint: "add the domain and path rules that need a token, or use `mode: whitelist`")
         }
         let shapes = rules.map(RuleShape.init)
@@ -17,11 +18,11 @@ enum RuleCheck {
         var firstOfShape: [RuleShape: Int] = [:]
         for index in shapes.indices {
             if mode.value == .whitelist && shapes[index].domain == .any && shapes[index].path.segments == nil {
-                diagnostics.warning(.whitelistMatchesEverything, "this whitelist rule matches every request, so entry `\(entry.name.value)` protects nothing",
+                diagnostics.warning(.whitelistMatchesEverything, "this whitelist rule matches every request, so entry \(entry.displayName) protects nothing",
                                     at: rules[index].span, hint: "give the rule a domain or a path, or disable the entry")
             }
             if let first = firstOfShape[shapes[index]] {
-                diagnostics.warning(.duplicateRule, "this rule repeats an earlier rule of `\(entry.name.value)`", at: rules[index].span,
+                diagnostics.warning(.duplicateRule, "this rule repeats an earlier rule of \(entry.displayName)", at: rules[index].span,
                                     notes: [DiagnosticNote("the earlier rule is here", at: rules[first].span)], hint: "remove one of them")
                 reported[index] = true
             } else {
@@ -31,7 +32,7 @@ enum RuleCheck {
         for index in shapes.indices where !reported[index] {
             for other in shapes.indices where other != index && !reported[other] {
                 guard shapes[index] != shapes[other], shapes[index].isCovered(by: shapes[other]) else { continue }
-                diagnostics.warning(.shadowedRule, "this rule is redundant: a broader rule of `\(entry.name.value)` already matches every request it matches",
+                diagnostics.warning(.shadowedRule, "this rule is redundant: a broader rule of \(entry.displayName) already matches every request it matches",
                                     at: rules[index].span, notes: [DiagnosticNote("the broader rule is here", at: rules[other].span)],
                                     hint: "remove it, or narrow the broader rule")
                 reported[index] = true

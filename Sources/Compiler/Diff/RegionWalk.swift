@@ -23,10 +23,6 @@ public struct RegionWalk: Sendable {
         self.maxWitnesses = maxWitnesses
     }
 
-    /// A label or segment that is no key of any trie is spelled like this (with a
-    /// numeric suffix when a trie happens to use the word).
-    static let unlistedWord = "x-unlisted"
-
     // MARK: Domains
 
     /// Where one side of the domain walk is: at a trie node, or fallen off with a class.
@@ -65,10 +61,12 @@ public struct RegionWalk: Sendable {
             if !labels.isEmpty {
                 record(DomainPair(old: endClass(old, state.old), new: endClass(new, state.new)), Self.host(labels))
             }
+            // Once both sides have fallen off their tries, more labels change nothing.
+            if case .fallen = state.old, case .fallen = state.new { continue }
             let oldEdges = edges(old, state.old), newEdges = edges(new, state.new)
-            if oldEdges.isEmpty && newEdges.isEmpty { continue }
-            // A next label that neither side knows: both fall off here.
-            let unknown = Self.unusedWord(avoiding: Set(oldEdges.keys).union(newEdges.keys))
+            // A next label that neither side knows: both fall off here. A node without
+            // edges still has its own fall-off class (a `*.suffix` pattern ending there).
+            let unknown = TrieWalk.unusedWord(avoiding: Set(oldEdges.keys).union(newEdges.keys))
             record(DomainPair(old: fallOffClass(old, state.old), new: fallOffClass(new, state.new)), Self.host([unknown] + labels))
             for label in Set(oldEdges.keys).union(newEdges.keys).sorted() {
                 let next = State(old: step(old, state.old, oldEdges[label]), new: step(new, state.new, newEdges[label]))
@@ -109,16 +107,6 @@ public struct RegionWalk: Sendable {
     /// Labels are collected from the last (`com`) to the first; a host reads the other way.
     static func host(_ labelsFirstToLast: [String]) -> String {
         labelsFirstToLast.joined(separator: ".")
-    }
-
-    static func unusedWord(avoiding used: Set<String>) -> String {
-        var word = unlistedWord
-        var suffix = 2
-        while used.contains(word) {
-            word = unlistedWord + "-\(suffix)"
-            suffix += 1
-        }
-        return word
     }
 
     // MARK: Paths
@@ -181,7 +169,7 @@ public struct RegionWalk: Sendable {
         used.formUnion(folded)
         for key in folded { add(key) }
         for key in folded { for spelling in Self.spellings(key).dropFirst() { add(spelling) } }
-        add(Self.unusedWord(avoiding: used))
+        add(TrieWalk.unusedWord(avoiding: used))
         return candidates
     }
 

@@ -9,10 +9,12 @@ import JOSE
 struct Lowering {
     /// The verification keys of each entry, by entry name, from the key check.
     let keys: [String: [CheckedKey]]
-    var sourceMap = SourceMapBuilder()
+    var sourceMap: SourceMapBuilder
 
-    init(keys: [String: [CheckedKey]]) {
+    /// `root` gives each file its bundle name; nil keeps paths as they are.
+    init(keys: [String: [CheckedKey]], root: PolicyRoot?) {
         self.keys = keys
+        sourceMap = SourceMapBuilder(root: root)
     }
 
     mutating func lower(_ policySet: PolicySet, manifest: Manifest) -> DecisionProgram {
@@ -117,12 +119,17 @@ struct Lowering {
 
 /// Interns source locations; each distinct file:line:column gets one index.
 struct SourceMapBuilder {
+    let root: PolicyRoot?
     private(set) var locations: [BundleFormat.SourceLocation] = []
     private var ids: [BundleFormat.SourceLocation: UInt32] = [:]
 
+    init(root: PolicyRoot?) {
+        self.root = root
+    }
+
     mutating func index(of span: SourceSpan) -> UInt32 {
         let start = span.startLocation
-        let location = BundleFormat.SourceLocation(file: span.file.path, line: UInt32(start.line), column: UInt32(start.column))
+        let location = BundleFormat.SourceLocation(file: root?.bundleName(of: span.file.path) ?? span.file.path, line: UInt32(start.line), column: UInt32(start.column))
         if let id = ids[location] { return id }
         let id = UInt32(locations.count)
         ids[location] = id

@@ -41,6 +41,7 @@ public struct PolicySetLoader: Sendable {
         var diagnostics = DiagnosticBag()
         var ioFailure = false
         var found: [String] = []
+        var inputs: [(path: String, isDirectory: Bool)] = []
         for path in paths {
             let clean = Self.cleanPath(path)
             var isDirectory: ObjCBool = false
@@ -49,6 +50,7 @@ public struct PolicySetLoader: Sendable {
                 ioFailure = true
                 continue
             }
+            inputs.append((clean, isDirectory.boolValue))
             if isDirectory.boolValue {
                 let before = found.count
                 found.append(contentsOf: Self.policyFiles(under: clean))
@@ -69,7 +71,8 @@ public struct PolicySetLoader: Sendable {
                 if diagnostic.code == .fileUnreadable { ioFailure = true }
             }
         }
-        let (policySet, decodeDiagnostics) = decode(files: files)
+        var (policySet, decodeDiagnostics) = decode(files: files)
+        policySet.root = PolicyRoot(inputs: inputs, workingDirectory: FileManager.default.currentDirectoryPath)
         diagnostics.append(contentsOf: decodeDiagnostics.diagnostics)
         return Result(policySet: policySet, diagnostics: diagnostics, hadIOFailure: ioFailure)
     }
@@ -79,6 +82,7 @@ public struct PolicySetLoader: Sendable {
         var keyFiles: [String: Swift.Result<SourceFile, KeyFileError>] = [:]
         var diagnostics = DiagnosticBag()
         var entries: [AuthenticationEntry] = []
+        var incomplete: [EntryParts] = []
         var names: [String: SourceSpan?] = [:]
         for file in files {
             let documents = reader.read(file, diagnostics: &diagnostics)
@@ -91,7 +95,8 @@ public struct PolicySetLoader: Sendable {
                     keyFiles[path] = result
                     return result
                 }
-                let (name, entry) = decoder.decode(document)
+                let (name, entry, parts) = decoder.decode(document)
+                if let parts { incomplete.append(parts) }
                 diagnostics.append(contentsOf: decoder.reader.diagnostics.diagnostics)
                 if let name {
                     if let first = names[name.value] {
@@ -106,7 +111,7 @@ public struct PolicySetLoader: Sendable {
             }
         }
         let loadedKeyFiles = keyFiles.values.compactMap { try? $0.get() }.sorted { $0.path < $1.path }
-        return (PolicySet(files: files, keyFiles: loadedKeyFiles, entries: entries), diagnostics)
+        return (PolicySet(files: files, keyFiles: loadedKeyFiles, entries: entries, incompleteEntries: incomplete), diagnostics)
     }
 
     /// Every `*.yaml` / `*.yml` below `directory`, skipping hidden entries and test files.

@@ -22,11 +22,24 @@ public struct PolicySet: Sendable {
     public var keyFiles: [SourceFile]
     /// The entries in file order, then document order.
     public var entries: [AuthenticationEntry]
+    /// What bundle file names are relative to; nil keeps the paths as they are (files
+    /// given in memory).
+    public var root: PolicyRoot?
+    /// Entries with structural errors: what could be read of them, still checked.
+    public var incompleteEntries: [EntryParts]
 
-    public init(files: [SourceFile] = [], keyFiles: [SourceFile] = [], entries: [AuthenticationEntry] = []) {
+    public init(files: [SourceFile] = [], keyFiles: [SourceFile] = [], entries: [AuthenticationEntry] = [],
+                incompleteEntries: [EntryParts] = [], root: PolicyRoot? = nil) {
         self.files = files
         self.keyFiles = keyFiles
         self.entries = entries
+        self.incompleteEntries = incompleteEntries
+        self.root = root
+    }
+
+    /// A file's name as the bundle records it.
+    public func bundleName(of file: SourceFile) -> String {
+        root?.bundleName(of: file.path) ?? file.path
     }
 }
 

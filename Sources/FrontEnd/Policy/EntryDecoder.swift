@@ -19,20 +19,20 @@ struct EntryDecoder {
     /// Loads a `jwksFile` relative to the policy file; supplied by the loader, which owns I/O.
     let loadKeyFile: (String, SourceFile) -> Result<SourceFile, KeyFileError>
 
-    /// The entry's name (when readable, even if other parts failed) and the entry itself
-    /// when the document had no errors.
-    mutating func decode(_ document: YAMLDocument) -> (name: Located<String>?, entry: AuthenticationEntry?) {
+    /// The entry's name (when readable, even if other parts failed), the entry itself
+    /// when the document had no errors, and otherwise the parts that were read cleanly.
+    mutating func decode(_ document: YAMLDocument) -> (name: Located<String>?, entry: AuthenticationEntry?, parts: EntryParts?) {
         let before = reader.diagnostics.errorCount
         // An unsupported version means the rest may follow other rules: stop there,
         // before unknown keys of that other version are reported.
         if let pairs = document.root.mapping, let node = pairs.first(where: { $0.keyText == "version" })?.value,
            !checkVersion(node) {
-            return (nil, nil)
+            return (nil, nil, nil)
         }
         guard let map = MappingReader(document.root, what: "authentication entry", known: Self.entryKeys, reader: &reader) else {
-            return (nil, nil)
+            return (nil, nil, nil)
         }
-        guard let version = decodeVersion(map) else { return (nil, nil) }
+        guard let version = decodeVersion(map) else { return (nil, nil, nil) }
 
         let name = map.required("name", reader: &reader).flatMap { decodeName($0) }
         var enabled = Located(true, at: nil)
@@ -43,29 +43,47 @@ struct EntryDecoder {
         }
         let issuer = map.required("issuer", reader: &reader).flatMap { reader.nonEmptyString($0, what: "`issuer`") }
         let subject = map["subject"].flatMap { reader.nonEmptyString($0, what: "`subject`") }
+        var errors = reader.diagnostics.errorCount
+        /// True when the part just decoded added no error.
+        func clean(_ reader: ScalarReader) -> Bool {
+            defer { errors = reader.diagnostics.errorCount }
+            return reader.diagnostics.errorCount == errors
+        }
         let audiences = map["audiences"].map { decodeStringList($0, what: "`audiences`") } ?? []
+        let audiencesClean = clean(reader)
         let algorithms = map["algorithms"].map { decodeAlgorithms($0) }
+        let algorithmsClean = clean(reader)
         var clockSkew = Located(60, at: nil)
         if let node = map["clockSkew"], let value = reader.duration(node, what: "`clockSkew`", range: 0...86_400) { clockSkew = value }
         var requireExpiration = Located(true, at: nil)
         if let node = map["requireExpiration"], let value = reader.bool(node, what: "`requireExpiration`") { requireExpiration = value }
         let maxLifetime = map["maxLifetime"].flatMap { reader.duration($0, what: "`maxLifetime`", range: 1...(366 * 86_400)) }
+        errors = reader.diagnostics.errorCount
         let jwks = decodeJWKS(map, file: document.span.file)
         let tokens = map["token"].map { decodeTokenLocations($0) } ?? [TokenLocation.defaultLocation]
+        errors = reader.diagnostics.errorCount
         let claims = map["claims"].map { decodeClaims($0) } ?? []
+        let claimsClean = clean(reader)
         let forwardClaims = map["forwardClaims"].map { decodeForwardClaims($0) } ?? []
+        let forwardClaimsClean = clean(reader)
         let authorization = map.required("authorization", reader: &reader,
                                          hint: "add `authorization: { mode: whitelist, rules: [] }` or a blacklist with rules")
             .flatMap { decodeAuthorization($0) }
+        let authorizationClean = clean(reader)
 
         guard reader.diagnostics.errorCount == before, let name, let issuer, let jwks, let authorization else {
-            return (name, nil)
+            let parts = EntryParts(
+                name: name, issuer: issuer, subject: subject, audiences: audiencesClean ? audiences : nil,
+                algorithms: algorithmsClean ? algorithms : nil, jwks: jwks,
+                claims: claimsClean ? claims : nil, forwardClaims: claimsClean && forwardClaimsClean ? forwardClaims : nil,
+                authorization: authorizationClean ? authorization : nil)
+            return (name, nil, parts)
         }
         return (name, AuthenticationEntry(
             span: document.span, version: version, name: name, enabled: enabled, issuer: issuer,
             subject: subject, audiences: audiences, algorithms: algorithms, clockSkew: clockSkew,
             requireExpiration: requireExpiration, maxLifetime: maxLifetime, jwks: jwks,
-            tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, authorization: authorization))
+            tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, authorization: authorization), nil)
     }
 
     /// Reports a version that is malformed or unsupported; true when it is fine.

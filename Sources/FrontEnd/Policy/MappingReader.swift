@@ -32,6 +32,9 @@ struct MappingReader {
             if let guess = Suggestion.closest(to: key, in: known) {
                 hint = "did you mean `\(guess)`?"
                 misspelled.insert(guess)
+            } else if known.count == 1 {
+                // A mapping of one key: an unknown key can only be a wrong spelling of it.
+                misspelled.insert(known[0])
             }
             reader.diagnostics.error(.unknownKey, "unknown key `\(key)` in \(what)", at: pair.key.span, hint: hint)
         }

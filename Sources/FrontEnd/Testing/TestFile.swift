@@ -66,5 +66,32 @@ public struct TestExpectation: Sendable {
     public var entry: Located<String?>?
     public var headersSet: [(String, String)]?
     public var headersRemoved: [String]?
+    /// Query parameters and cookies that must be removed (the token, unless passed through).
+    public var queryRemoved: [String]?
+    public var cookiesRemoved: [String]?
+    /// The `WWW-Authenticate` value: exact, or a part of it.
+    public var wwwAuthenticate: Located<TextExpectation>?
+    /// A part of the operator's message.
+    public var message: Located<TextExpectation>?
     public var span: SourceSpan
+}
+
+/// How a text must look: exactly this, or containing this.
+public enum TextExpectation: Sendable, Hashable, CustomStringConvertible {
+    case exactly(String)
+    case contains(String)
+
+    public func matches(_ text: String?) -> Bool {
+        switch self {
+        case .exactly(let expected): text == expected
+        case .contains(let part): text?.contains(part) ?? false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exactly(let expected): "`\(expected)`"
+        case .contains(let part): "a text containing `\(part)`"
+        }
+    }
 }

@@ -8,8 +8,10 @@ public struct TestFileDecoder: Sendable {
     static let requestKeys = ["method", "host", "path", "headers", "cookies"]
     static let tokenKeys = ["key", "header", "claims", "value", "in"]
     static let locationKeys = ["from", "name", "prefix"]
-    static let expectKeys = ["decision", "status", "reason", "entry", "headers"]
+    static let expectKeys = ["decision", "status", "reason", "entry", "headers", "query", "cookies", "wwwAuthenticate", "message"]
     static let expectHeaderKeys = ["set", "remove"]
+    static let expectRemoveKeys = ["remove"]
+    static let textExpectationKeys = ["contains"]
     static let signingAlgorithms = EntryDecoder.algorithmNames
 
     public init() {}
@@ -154,7 +156,35 @@ public struct TestFileDecoder: Sendable {
                 expectation.headersRemoved = items.compactMap { reader.nonEmptyString($0, what: "a header name")?.value.lowercased() }
             }
         }
+        expectation.queryRemoved = map["query"].flatMap { removedNames($0, what: "`query`", item: "a query parameter name", reader: &reader) }
+        expectation.cookiesRemoved = map["cookies"].flatMap { removedNames($0, what: "`cookies`", item: "a cookie name", reader: &reader) }
+        expectation.wwwAuthenticate = map["wwwAuthenticate"].flatMap { text($0, what: "`wwwAuthenticate`", exactAllowed: true, reader: &reader) }
+        expectation.message = map["message"].flatMap { text($0, what: "`message`", exactAllowed: false, reader: &reader) }
         return expectation
+    }
+
+    /// `{remove: [name, …]}`.
+    func removedNames(_ node: YAMLNode, what: String, item: String, reader: inout ScalarReader) -> [String]? {
+        guard let map = MappingReader(node, what: what, known: Self.expectRemoveKeys, reader: &reader),
+              let removeNode = map.required("remove", reader: &reader, hint: "write `\(what.dropFirst().dropLast()): { remove: [name] }`"),
+              let items = reader.list(removeNode, what: "`remove`") else { return nil }
+        return items.compactMap { reader.nonEmptyString($0, what: item)?.value }
+    }
+
+    /// A string (exact, where allowed) or `{contains: part}`.
+    func text(_ node: YAMLNode, what: String, exactAllowed: Bool, reader: inout ScalarReader) -> Located<TextExpectation>? {
+        if case .scalar = node.kind {
+            guard exactAllowed else {
+                reader.diagnostics.error(.wrongNodeKind, "\(what) takes `{ contains: … }`, not a string", at: node.span,
+                                         hint: "messages change wording; check a part that matters: `{ contains: expired }`")
+                return nil
+            }
+            return reader.nonEmptyString(node, what: what).map { Located(.exactly($0.value), at: $0.span) }
+        }
+        guard let map = MappingReader(node, what: what, known: Self.textExpectationKeys, reader: &reader),
+              let part = map.required("contains", reader: &reader, hint: "write `{ contains: text }`")
+                .flatMap({ reader.nonEmptyString($0, what: "`contains`") }) else { return nil }
+        return Located(.contains(part.value), at: node.span)
     }
 
     func stringPairs(_ node: YAMLNode, what: String, reader: inout ScalarReader) -> [(String, String)] {

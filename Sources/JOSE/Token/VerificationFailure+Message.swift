@@ -13,12 +13,15 @@ extension VerificationFailure {
         case .unknownKid(let kid): return "no key has the kid `\(Self.clip(kid))`"
         case .noKeyForAlgorithm(let alg): return "no key can verify `\(alg.rawValue)`"
         case .badSignature(let alg): return "the `\(alg.rawValue)` signature does not verify"
-        case .expired(let exp, let now, let skew): return "the token expired at \(exp) (now \(now), skew \(skew)s)"
-        case .notYetValid(let nbf, let now, let skew): return "the token is not valid before \(nbf) (now \(now), skew \(skew)s)"
-        case .issuedInFuture(let iat, let now, let skew): return "the token is issued at \(iat), in the future (now \(now), skew \(skew)s)"
+        case .expired(let exp, let now, let skew):
+            return "the token expired at \(TimeText.describe(exp)) (now \(TimeText.describe(now)), skew \(TimeText.number(skew))s)"
+        case .notYetValid(let nbf, let now, let skew):
+            return "the token is not valid before \(TimeText.describe(nbf)) (now \(TimeText.describe(now)), skew \(TimeText.number(skew))s)"
+        case .issuedInFuture(let iat, let now, let skew):
+            return "the token is issued at \(TimeText.describe(iat)), in the future (now \(TimeText.describe(now)), skew \(TimeText.number(skew))s)"
         case .lifetimeExceeded(let lifetime, let limit):
-            if let lifetime { return "the token lives \(lifetime)s (`exp` - `iat`); the limit is \(limit)s" }
-            return "the token has no `exp`, so its lifetime exceeds the limit of \(limit)s"
+            if let lifetime { return "the token lives \(TimeText.number(lifetime))s (`exp` - `iat`); the limit is \(TimeText.number(limit))s" }
+            return "the token has no `exp`, so its lifetime exceeds the limit of \(TimeText.number(limit))s"
         case .issuerMismatch(let found, let expected):
             return found.map { "the issuer `\(Self.clip($0))` is not `\(expected)`" } ?? "the token has no string `iss`; expected `\(expected)`"
         case .subjectMismatch(let found, let expected):

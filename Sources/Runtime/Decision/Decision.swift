@@ -51,13 +51,21 @@ public struct Decision: Sendable {
     /// The `WWW-Authenticate` value (RFC 6750) for 401 and 403, built when asked for:
     /// `Bearer realm="<entry or gatepass>"`, an `error` when a token was presented (or the
     /// request was ambiguous, or a claim failed), and an `error_description`.
+    ///
+    /// This goes to clients, so the description is the reason's fixed `clientDescription`:
+    /// never the operator's `message`, which names files, lines, claim values and key ids.
     public var wwwAuthenticate: String? {
         guard let challenge else { return nil }
         var value = "Bearer realm=\"\(authentication ?? "gatepass")\""
         if let error = challenge.error { value += ", error=\"\(error.rawValue)\"" }
-        if challenge.describe { value += ", error_description=\"\(Self.quotedStringSafe(message))\"" }
+        if challenge.describe { value += ", error_description=\"\(clientDescription)\"" }
         return value
     }
+
+    /// A short, fixed description of the reason, safe to show to any client (response
+    /// bodies, `error_description`): no file names, locations, claim values, key ids or
+    /// entry internals. The detailed `message` is for operators: logs and `--explain`.
+    public var clientDescription: String { reason.clientDescription }
 
     struct Challenge: Sendable {
         enum Error: String, Sendable {
@@ -68,15 +76,6 @@ public struct Decision: Sendable {
 
         let error: Error?
         let describe: Bool
-    }
-
-    /// RFC 6750 error descriptions exclude `"` and `\\` and control characters.
-    static func quotedStringSafe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar in
-            if scalar == "\"" || scalar == "\\" { return "'" }
-            if scalar.value < 0x20 || scalar.value >= 0x7F { return nil }
-            return scalar
-        }))
     }
 
     /// A human description, built only when asked for.
@@ -92,6 +91,33 @@ public struct Decision: Sendable {
         case claim(ClaimFailure)
         case noIssuer(String?)
         case noTokenForEntry
+    }
+}
+
+extension Decision.Reason {
+    /// The client-facing description: fixed per reason, printable ASCII without `"` or
+    /// `\\` (so it fits an RFC 6750 `error_description` as it is).
+    public var clientDescription: String {
+        switch self {
+        case .noAuthRequired: "no authentication is required"
+        case .authenticated: "the token is valid"
+        case .badRequest: "the request is malformed or ambiguous"
+        case .tokenMissing: "a token is required"
+        case .tokenAmbiguous: "the request carries more than one token"
+        case .tokenMalformed: "the token is malformed"
+        case .tokenTooLarge: "the token is too large"
+        case .unsupportedAlgorithm: "the token is signed with an algorithm that is not accepted"
+        case .unknownKey: "the token is signed with an unknown key"
+        case .badSignature: "the token signature is invalid"
+        case .tokenExpired: "the token has expired"
+        case .tokenNotYetValid: "the token is not valid yet"
+        case .tokenIssuedInFuture: "the token is issued in the future"
+        case .lifetimeExceeded: "the token lifetime is too long"
+        case .issuerMismatch: "the token issuer is not accepted"
+        case .subjectMismatch: "the token subject is not accepted"
+        case .audienceMismatch: "the token is not valid for this audience"
+        case .claimRequirementFailed: "the token does not grant access to this resource"
+        }
     }
 }
 

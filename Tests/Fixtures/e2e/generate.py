@@ -93,7 +93,7 @@ cases = []
 
 
 def case(name, host, path, headers=None, method="GET"):
-    request = {"name": name, "method": method, "host": host, "path": path, "headers": headers or {}}
+    request = {"id": name, "method": method, "host": host, "path": path, "headers": headers or {}}
     cases.append(request)
 
 
