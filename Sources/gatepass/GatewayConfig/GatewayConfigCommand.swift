@@ -37,8 +37,8 @@ struct GatewayConfig: ParsableCommand {
     @Option(help: "Where the gateway listens for clients.")
     var listen: GatewayAddress = GatewayAddress(argument: "127.0.0.1:10000")!
 
-    @Option(help: "envoy-http: the path prefix of the check requests (the same as gatepassd --http-path-prefix).")
-    var httpPathPrefix: String = "/check"
+    @Option(help: "envoy-http: the path prefix of the check requests (the same as gatepassd --http-path-prefix; default none).")
+    var httpPathPrefix: String = ""
 
     @Option(help: "How long the gateway waits for a decision, in milliseconds (then it fails closed).")
     var timeoutMs: Int = 500
@@ -55,8 +55,8 @@ struct GatewayConfig: ParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give the policy files and directories, or a bundle") }
         if !(1...60_000).contains(timeoutMs) { throw ValidationError("--timeout-ms must be between 1 and 60000") }
-        if !httpPathPrefix.hasPrefix("/") || httpPathPrefix.contains(where: { $0 == " " || $0 == "?" || $0 == "#" || $0 == "\"" }) {
-            throw ValidationError("--http-path-prefix must start with `/` and hold no space, `?`, `#` or `\"`")
+        if !httpPathPrefix.isEmpty && !httpPathPrefix.hasPrefix("/") || httpPathPrefix.contains(where: { $0 == " " || $0 == "?" || $0 == "#" || $0 == "\"" }) {
+            throw ValidationError("--http-path-prefix must be empty or start with `/`, and hold no space, `?`, `#` or `\"`")
         }
     }
 
