@@ -81,6 +81,11 @@ final class GatepassdLoopbackTests: XCTestCase {
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
             let status = try await health.check(.with { $0.service = "" })
             XCTAssertEqual(status.status, .serving)
+            let first = try await health.watch(.with { $0.service = "envoy.service.auth.v3.Authorization" }) { response in
+                for try await message in response.messages { return message.status }
+                return Grpc_Health_V1_HealthCheckResponse.ServingStatus.unknown
+            }
+            XCTAssertEqual(first, .serving)
         }
 
         // The service's own handler latency, per transport.
