@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import Runtime
 
-/// One HTTP/1.1 connection's request/response exchange: collects the head, counts (and
+/// One HTTP/1.1 connection's (or HTTP/2 stream's) request/response exchange: collects the head, counts (and
 /// discards) the body up to a limit, asks the endpoint, writes the reply. Parsing is
 /// NIO's; malformed requests get NIO's 400 from `HTTPServerProtocolErrorHandler`.
 final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -37,7 +37,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             guard !refused, let head else { return }
             self.head = nil
             let start = LatencyRecorder.now()
-            write(endpoint.reply(to: head, peer: context.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context,
+            write(endpoint.reply(to: head, peer: context.channel.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context,
                   latency: endpoint.latency.map { ($0, start) })
         }
     }
@@ -47,7 +47,8 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
                        latency: (LatencyRecorder, UInt64)? = nil) {
         var headers = HTTPHeaders(reply.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "content-length", value: String(reply.body.utf8.count))
-        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        // HTTP/2 has no connection header; closing a stream channel ends only that stream.
+        if !keepAlive && head.version.major == 1 { headers.replaceOrAdd(name: "connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: reply.status)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if head.method != .HEAD && !reply.body.isEmpty {

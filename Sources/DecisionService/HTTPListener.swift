@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
 
-/// An HTTP/1.1 listener on SwiftNIO serving one endpoint. `bind` binds at once (so a busy
+/// An HTTP/1.1 and cleartext HTTP/2 (prior knowledge) listener on SwiftNIO serving one endpoint.
+/// A connection silent for 60 seconds is closed. `bind` binds at once (so a busy
 /// port fails before startup is announced); `run` serves until graceful shutdown.
 public final class HTTPListener: Service, Sendable {
     public let name: String
@@ -22,8 +23,11 @@ public final class HTTPListener: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTTPExchangeHandler(endpoint: endpoint, maxBodyBytes: maxBodyBytes))
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(60)))
+                    try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
+                    try channel.pipeline.syncOperations.addHandler(HTTPVersionSniffer {
+                        HTTPExchangeHandler(endpoint: endpoint, maxBodyBytes: maxBodyBytes)
+                    })
                 }
             }
             .bind(host: address.host, port: address.port)

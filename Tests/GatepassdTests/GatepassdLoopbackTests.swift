@@ -34,6 +34,10 @@ final class GatepassdLoopbackTests: XCTestCase {
         XCTAssertEqual(allowed.status, 200, daemon.output)
         XCTAssertEqual(allowed.headers["x-subject"], "alice")
         XCTAssertEqual(allowed.headers["x-envoy-auth-headers-to-remove"], "authorization")
+        let overHTTP2 = try LoopbackFixture.curl("http://\(http)/authz/v1/items", headers: ["Host: api.example.com", "Authorization: Bearer \(token)"],
+                                                 extra: ["--http2-prior-knowledge"])
+        XCTAssertEqual(overHTTP2.status, 200, "cleartext HTTP/2 (prior knowledge) on the same port")
+        XCTAssertEqual(overHTTP2.headers["x-subject"], "alice")
         let missing = try LoopbackFixture.curl("http://\(http)/authz/v1/items", headers: ["Host: api.example.com"])
         XCTAssertEqual(missing.status, 401)
         XCTAssertEqual(missing.headers["www-authenticate"], #"Bearer realm="gatepass""#)
@@ -81,13 +85,18 @@ final class GatepassdLoopbackTests: XCTestCase {
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
             let status = try await health.check(.with { $0.service = "" })
             XCTAssertEqual(status.status, .serving)
+            let first = try await health.watch(.with { $0.service = "envoy.service.auth.v3.Authorization" }) { response in
+                for try await message in response.messages { return message.status }
+                return Grpc_Health_V1_HealthCheckResponse.ServingStatus.unknown
+            }
+            XCTAssertEqual(first, .serving)
         }
 
         // The service's own handler latency, per transport.
         let stats = try LoopbackFixture.curl("http://\(admin)/stats")
         XCTAssertEqual(stats.status, 200)
         XCTAssertTrue(stats.body.contains("transport=grpc count=3"), stats.body)
-        XCTAssertTrue(stats.body.contains("transport=http count=2"), stats.body)
+        XCTAssertTrue(stats.body.contains("transport=http count=3"), stats.body)
 
         // A second instance on a busy port fails with exit 2 and names the listener.
         let busy = try GatepassdProcess.runToExit(["--bundle", fixture.bundle, "--forward-auth", admin])
