@@ -1,0 +1,68 @@
+import NIOCore
+import NIOHTTP1
+import Runtime
+
+/// One HTTP/1.1 connection's (or HTTP/2 stream's) request/response exchange: collects the head, counts (and
+/// discards) the body up to a limit, asks the endpoint, writes the reply. Parsing is
+/// NIO's; malformed requests get NIO's 400 from `HTTPServerProtocolErrorHandler`.
+final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let endpoint: any HTTPEndpoint
+    let maxBodyBytes: Int
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+    private var refused = false
+
+    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int) {
+        self.endpoint = endpoint
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let received):
+            head = received
+            bodyBytes = 0
+        case .body(let buffer):
+            guard !refused, let head else { return }
+            bodyBytes += buffer.readableBytes
+            if bodyBytes > maxBodyBytes {
+                // Answer now and close: never read an unbounded body.
+                refused = true
+                write(endpoint.badInputReply(), for: head, keepAlive: false, context: context)
+            }
+        case .end:
+            guard !refused, let head else { return }
+            self.head = nil
+            let start = LatencyRecorder.now()
+            write(endpoint.reply(to: head, peer: context.channel.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context,
+                  latency: endpoint.latency.map { ($0, start) })
+        }
+    }
+
+    /// Writes `reply`; `latency` records the time from `start` until the write completed.
+    private func write(_ reply: HTTPReply, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext,
+                       latency: (LatencyRecorder, UInt64)? = nil) {
+        var headers = HTTPHeaders(reply.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "content-length", value: String(reply.body.utf8.count))
+        // HTTP/2 has no connection header; closing a stream channel ends only that stream.
+        if !keepAlive && head.version.major == 1 { headers.replaceOrAdd(name: "connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: reply.status)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if head.method != .HEAD && !reply.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
+        }
+        let done = context.eventLoop.makePromise(of: Void.self)
+        if let latency {
+            let (recorder, start) = latency
+            done.futureResult.whenComplete { _ in recorder.record(since: start) }
+        }
+        if !keepAlive {
+            let channel = context.channel
+            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+    }
+}

@@ -1,0 +1,155 @@
+/// A complete Envoy bootstrap (`static_resources`) with the ext_authz filter in gRPC or
+/// HTTP mode, its cluster, and the listener and upstream it protects.
+///
+/// The listener keeps the request-target as the client sent it (`normalize_path: false`,
+/// `merge_slashes: false`, escaped slashes kept), so the service decides on exactly what
+/// the upstream receives; Gatepass normalises and refuses ambiguous paths itself.
+struct EnvoyConfig {
+    var facts: GatewayFacts
+    var grpc: Bool
+    var options: GatewayRenderOptions
+
+    func render() -> String {
+        var out = options.header(comment: "#")
+        out += """
+        static_resources:
+          listeners:
+          - name: gatepass_ingress
+            address:
+              socket_address: { address: \(yamlHost(options.listen.host)), port_value: \(options.listen.port) }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  stat_prefix: gatepass_ingress
+                  # Keep the raw request-target: the decision service sees what the upstream gets.
+                  normalize_path: false
+                  merge_slashes: false
+                  path_with_escaped_slashes_action: KEEP_UNCHANGED
+                  route_config:
+                    name: gatepass_routes
+                    virtual_hosts:
+                    - name: protected
+                      domains: ["*"]
+                      routes:
+                      - match: { prefix: "/" }
+                        route: { cluster: gatepass_upstream }
+                  http_filters:
+
+        """
+        out += grpc ? grpcFilter() : httpFilter()
+        out += """
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          clusters:
+
+        """
+        out += cluster(name: grpc ? "gatepass_grpc" : "gatepass_http", address: options.service, http2: grpc)
+        out += cluster(name: "gatepass_upstream", address: options.upstream, http2: false)
+        return out
+    }
+
+    /// Token headers, `cookie`, and every spelling of every claim header (so the service
+    /// sees a client's copy and removes it).
+    var allowedHeaders: String {
+        var lines = facts.tokenHeaders.map { "- { exact: \(quoted($0)), ignore_case: true }" }
+        lines.append("- { exact: \"cookie\", ignore_case: true }")
+        lines += facts.claimHeaders.map { "- safe_regex: { regex: \(quoted("(?i)" + GatewayFacts.spellingPattern(of: $0))) }" }
+        return lines.map { "                " + $0 + "\n" }.joined()
+    }
+
+    func filterHead() -> String {
+        """
+                  - name: envoy.filters.http.ext_authz
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
+                      transport_api_version: V3
+                      # Fail closed: no answer, an error or a timeout never lets a request through.
+                      failure_mode_allow: false
+                      status_on_error: { code: ServiceUnavailable }
+                      allowed_headers:
+                        patterns:
+
+        """ + allowedHeaders
+    }
+
+    func grpcFilter() -> String {
+        filterHead() + """
+                      grpc_service:
+                        envoy_grpc: { cluster_name: gatepass_grpc }
+                        timeout: \(options.timeoutText)
+
+        """
+    }
+
+    func httpFilter() -> String {
+        var upstream = facts.claimHeaders.map { "- { exact: \(quoted($0)), ignore_case: true }" }
+        upstream.append("- { exact: \"cookie\", ignore_case: true }")
+        return filterHead() + """
+                      http_service:
+                        server_uri:
+                          uri: http://\(options.service)
+                          cluster: gatepass_http
+                          timeout: \(options.timeoutText)
+                        path_prefix: \(quoted(options.httpPathPrefix))
+                        authorization_response:
+                          # Claims overwrite the client's copies; `cookie` carries a cookie token's removal.
+                          allowed_upstream_headers:
+                            patterns:
+
+        """ + upstream.map { "                    " + $0 + "\n" }.joined() + """
+                          allowed_client_headers:
+                            patterns:
+                            - { exact: "www-authenticate", ignore_case: true }
+                            - { exact: "content-type", ignore_case: true }
+                            - { prefix: "x-gatepass-", ignore_case: true }
+
+        """
+    }
+
+    func cluster(name: String, address: GatewayAddress, http2: Bool) -> String {
+        var out = """
+          - name: \(name)
+            type: \(address.isIPLiteral ? "STATIC" : "STRICT_DNS")
+            connect_timeout: 1s
+
+        """
+        if http2 {
+            out += """
+                typed_extension_protocol_options:
+                  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                    explicit_http_config: { http2_protocol_options: {} }
+
+            """
+        }
+        out += """
+            load_assignment:
+              cluster_name: \(name)
+              endpoints:
+              - lb_endpoints:
+                - endpoint:
+                    address:
+                      socket_address: { address: \(yamlHost(address.host)), port_value: \(address.port) }
+
+        """
+        return out
+    }
+
+    func yamlHost(_ host: String) -> String { host.contains(":") ? quoted(host) : host }
+}
+
+/// A double-quoted YAML / JSON string.
+func quoted(_ text: String) -> String {
+    var out = "\""
+    for character in text {
+        switch character {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default: out.append(character)
+        }
+    }
+    return out + "\""
+}
