@@ -159,6 +159,62 @@ def wrk(port, path, token, directory):
             "errors": int(match[5]), "non2xx": int(match[6])}
 
 
+def protobuf_field(number, payload):
+    """A length-delimited protobuf field (wire type 2)."""
+    def varint(value):
+        out = bytearray()
+        while True:
+            byte = value & 0x7F
+            value >>= 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def check_request(method, host, path, headers):
+    """An ext_authz v3 CheckRequest, encoded by hand: attributes(1).request(4).http(2)
+    with method(2), headers(3, map entries key 1 / value 2), path(4), host(5)."""
+    http = protobuf_field(2, method.encode()) + protobuf_field(5, host.encode()) + protobuf_field(4, path.encode())
+    for name, value in headers:
+        http += protobuf_field(3, protobuf_field(1, name.encode()) + protobuf_field(2, value.encode()))
+    return protobuf_field(1, protobuf_field(4, protobuf_field(2, http)))
+
+
+FIXED_RATE = 5000  # requests per second, as issue 9 asks
+
+
+def fixed_rate_handler_latency(directory, bundle, token, label):
+    """gatepassd's own handler latency (request received to response written, measured
+    inside the service, read from the admin listener's /stats) while h2load sends
+    ext_authz gRPC Check requests at a fixed 5,000 per second (10 clients x 500)."""
+    os.makedirs(directory, exist_ok=True)
+    service = conftest.start_gatepassd(directory, bundle, "envoy-grpc")
+    try:
+        message = check_request("GET", HOST, "/rs/x" if token else "/public/x",
+                                [("authorization", "Bearer " + token)] if token else [])
+        body = os.path.join(directory, f"check-{label}.bin")
+        with open(body, "wb") as handle:
+            handle.write(b"\x00" + len(message).to_bytes(4, "big") + message)
+        admin = service.ports["admin"]
+        raw_request(admin, "POST", "/stats/reset", "127.0.0.1")
+        clients = 10
+        total = FIXED_RATE * SECONDS
+        argv = ["h2load", "-n", str(total), "-c", str(clients), "-m", "1", f"--rps={FIXED_RATE // clients}", "-d", body,
+                "-H", "content-type: application/grpc", "-H", "te: trailers",
+                f"http://127.0.0.1:{service.port}/envoy.service.auth.v3.Authorization/Check"]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=SECONDS * 3 + 30)
+        stats = raw_request(admin, "GET", "/stats", "127.0.0.1").body
+        line = next((l for l in stats.splitlines() if l.startswith("transport=grpc")), "")
+        fields = dict(re.findall(r"(\w+)=(\S+)", line))
+        done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", result.stdout)
+        return {"label": label, "count": fields.get("count"), "p50": fields.get("p50_us"), "p99": fields.get("p99_us"),
+                "p999": fields.get("p999_us"), "max": fields.get("max_us"),
+                "done": done.group(1) if done else "?", "succeeded": done.group(2) if done else "?"}
+    finally:
+        service.stop()
+
+
 def main():
     directory = tempfile.mkdtemp(prefix="gatepass-bench-")
     keys = BenchKeys()
@@ -223,6 +279,12 @@ def main():
     print("\n| Setup | Token | req/s | p50 (ms) | p99 (ms) | p99.9 (ms) |\n|---|---|---|---|---|---|")
     for title, token_name, measured in results:
         print(f"| {title} | {token_name} | {measured['rps']:.0f} | {measured['p50']/1000:.2f} | {measured['p99']/1000:.2f} | {measured['p999']/1000:.2f} |")
+    print(f"\nHandler latency inside gatepassd at a fixed {FIXED_RATE} requests per second (h2load, ext_authz gRPC Check, {SECONDS} s):")
+    print("\n| Request | done / succeeded | handler p50 (µs) | p99 (µs) | p99.9 (µs) | max (µs) |\n|---|---|---|---|---|---|")
+    for token_name, token in (("RS256", tokens["RS256"]), ("public", None)):
+        latency = fixed_rate_handler_latency(os.path.join(directory, "fixed-rate"), bundle, token, token_name)
+        print(f"| {token_name} | {latency['done']} / {latency['succeeded']} | {latency['p50']} | {latency['p99']} | {latency['p999']} | {latency['max']} |",
+              flush=True)
     by = {(title, token): measured["rps"] for title, token, measured in results}
     for token_name in ("RS256", "ES256", "public"):
         peer = by.get(("Envoy + jwt_authn", token_name))
