@@ -2,8 +2,9 @@ public import NIOCore
 public import NIOHTTP1
 
 /// The admin listener: `GET /healthz` is 200 while the process serves; `GET /readyz` is
-/// 200 with the revision once a bundle is active, else 503; `GET /stats` gives the counters
-/// and the handler latency per transport; `POST /stats/reset` clears the latencies.
+/// 200 with the revision once a bundle is active, else 503 (also once shutdown began);
+/// `GET /metrics` is the Prometheus text format; `GET /stats` gives the counters and the
+/// handler latency per transport; `POST /stats/reset` clears the latencies.
 public struct AdminEndpoint: HTTPEndpoint {
     public let transport = "admin"
     let core: DecisionCore
@@ -19,14 +20,20 @@ public struct AdminEndpoint: HTTPEndpoint {
             core.latency.reset()
             return text(200, "reset")
         }
-        guard path == "/healthz" || path == "/readyz" || path == "/stats" else { return text(404, "not found") }
+        guard path == "/healthz" || path == "/readyz" || path == "/stats" || path == "/metrics" else { return text(404, "not found") }
         guard head.method == .GET || head.method == .HEAD else { return text(405, "method not allowed") }
         if path == "/healthz" { return text(200, "ok") }
+        if path == "/metrics" {
+            core.refreshReadiness()
+            return HTTPReply(status: 200, headers: [.init("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+                             body: core.metrics.render())
+        }
         if path == "/stats" {
             let counters = core.counters
             return text(200, "allowed=\(counters.allowed) denied=\(counters.denied) bad_input=\(counters.badInput) "
                 + "unavailable=\(counters.unavailable)\n" + core.latency.report())
         }
+        if core.isDraining { return text(503, "not ready: shutting down") }
         guard let revision = core.revision else { return text(503, "not ready: no bundle active") }
         return text(200, "ready revision=\(revision)")
     }

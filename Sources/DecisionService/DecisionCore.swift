@@ -1,5 +1,6 @@
 public import Logging
 public import Runtime
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -23,15 +24,43 @@ public final class DecisionCore: Sendable {
     public let counters: ServiceCounters
     /// Handler latency per transport, for the admin listener's `/stats`.
     public let latency: ServiceLatency
+    /// Prometheus metrics, for the admin listener's `/metrics`.
+    public let metrics: ServiceMetrics
+    /// Decision logs, when configured.
+    public let decisionLog: DecisionLog?
     let logger: Logger
     let clock: @Sendable () -> Double
+    private let draining = Atomic<Bool>(false)
 
-    public init(holder: PolicyHolder, logger: Logger, clock: @escaping @Sendable () -> Double = DecisionCore.wallClock) {
+    public init(holder: PolicyHolder, logger: Logger, metrics: ServiceMetrics = ServiceMetrics(), decisionLog: DecisionLog? = nil,
+                clock: @escaping @Sendable () -> Double = DecisionCore.wallClock) {
         self.holder = holder
         self.logger = logger
+        self.metrics = metrics
+        self.decisionLog = decisionLog
         self.clock = clock
         counters = ServiceCounters()
-        latency = ServiceLatency()
+        latency = ServiceLatency(metrics: metrics)
+    }
+
+    /// Ready: a bundle is active and the service is not shutting down. `/readyz`, the gRPC
+    /// health service and the `gatepass_ready` metric read this.
+    public var isReady: Bool { !isDraining && holder.current != nil }
+
+    /// True once shutdown began: readiness turns false first, so load balancers stop
+    /// sending new requests while the in-flight ones finish.
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+
+    /// Turns readiness false for good (shutdown has begun).
+    public func beginDraining() {
+        draining.store(true, ordering: .releasing)
+        metrics.setReady(false)
+        logger.notice("shutting down: readiness is now false")
+    }
+
+    /// Called after each activation, so the ready metric follows.
+    public func refreshReadiness() {
+        metrics.setReady(isReady)
     }
 
     /// Seconds since the epoch, from the system clock.
@@ -48,23 +77,32 @@ public final class DecisionCore: Sendable {
     public func decide(_ request: HTTPRequest, transport: String) -> Outcome {
         guard let policy = holder.current else {
             counters.countUnavailable()
+            metrics.countUnavailable(transport: transport)
             logger.warning("no bundle active: answering unavailable", metadata: ["transport": "\(transport)"])
             return .unavailable
         }
-        let decision = policy.decide(request, now: clock())
+        let start = LatencyRecorder.now()
+        let now = clock()
+        let decision = policy.decide(request, now: now)
+        let elapsed = Int(clamping: LatencyRecorder.now() &- start)
         if decision.isAllowed { counters.countAllowed() } else { counters.countDenied() }
+        metrics.countDecision(transport: transport, allowed: decision.isAllowed, reason: decision.reason,
+                              entry: decision.authentication, nanoseconds: elapsed)
+        decisionLog?.log(decision, request: request, revision: policy.revision, transport: transport, time: now,
+                         latencyNanoseconds: elapsed)
         // Details (which may name claims and entries) at debug level only; never the token.
         logger.debug("decision", metadata: [
             "transport": "\(transport)", "status": "\(decision.status)", "reason": "\(decision.reason.rawValue)",
             "authentication": "\(decision.authentication ?? "-")", "detail": "\(decision.message)",
         ])
-        return .decided(ServiceResponse(decision, request: request))
+        return .decided(ServiceResponse(decision, request: request, revision: policy.revision))
     }
 
     /// Counts and logs input refused before any decision, and returns the 400 denial.
     /// `problem` is a fixed description; it never carries request bytes.
     public func refuse(_ problem: String, transport: String) -> ServiceResponse {
         counters.countBadInput()
+        metrics.countBadInput(transport: transport)
         logger.info("bad input refused", metadata: ["transport": "\(transport)", "problem": "\(problem)"])
         return .badInput
     }

@@ -1,6 +1,7 @@
 /// The response headers of every denial, on every transport: `www-authenticate` (401 and
 /// 403), `content-type`, and `x-gatepass-status` / `x-gatepass-reason`, which gateways that
-/// cannot pass a status through (nginx) map back to the client's status and body.
+/// cannot pass a status through (nginx) map back to the client's status and body, and
+/// `x-gatepass-revision` when a bundle decided.
 enum DenialHeaders {
     static let statusHeader = "x-gatepass-status"
     static let reasonHeader = "x-gatepass-reason"
@@ -11,6 +12,7 @@ enum DenialHeaders {
         fields.append(("content-type", "application/json"))
         fields.append((statusHeader, String(response.status)))
         fields.append((reasonHeader, response.reason.rawValue))
+        if let revision = response.revision { fields.append((ServiceResponse.revisionHeader, revision)) }
         return fields
     }
 }

@@ -78,7 +78,7 @@ public struct ExtAuthzGRPC: Envoy_Service_Auth_V3_Authorization.SimpleServicePro
         if response.allowed {
             check.status = Google_Rpc_Status.with { $0.code = Int32(Status.Code.ok.rawValue) }
             var ok = Envoy_Service_Auth_V3_OkHttpResponse()
-            ok.headers = response.setHeaders.map { overwrite($0.name, $0.value) }
+            ok.headers = response.upstreamHeaders.map { overwrite($0.name, $0.value) }
             if case .set(let value) = response.cookie { ok.headers.append(overwrite("cookie", value)) }
             ok.headersToRemove = response.removeHeadersIncludingCookie
             ok.queryParametersToRemove = response.removeQuery

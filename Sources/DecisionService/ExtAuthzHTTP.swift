@@ -59,7 +59,7 @@ public struct ExtAuthzHTTP: HTTPEndpoint {
     /// The HTTP reply for a decided request.
     public static func reply(_ response: ServiceResponse) -> HTTPReply {
         guard response.allowed else { return DenialReply.reply(response) }
-        var headers = response.setHeaders
+        var headers = response.upstreamHeaders
         if case .set(let value) = response.cookie { headers.append(HTTPHeader("cookie", value)) }
         let removed = response.removeHeadersIncludingCookie
         if !removed.isEmpty { headers.append(HTTPHeader("x-envoy-auth-headers-to-remove", removed.joined(separator: ", "))) }

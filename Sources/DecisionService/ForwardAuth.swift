@@ -106,6 +106,6 @@ public struct ForwardAuth: HTTPEndpoint {
         guard response.allowed else {
             return DenialReply.reply(response, status: nginx && response.status == 400 ? 403 : nil)
         }
-        return HTTPReply(status: 200, headers: response.setHeaders)
+        return HTTPReply(status: 200, headers: response.upstreamHeaders)
     }
 }

@@ -11,13 +11,28 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     let endpoint: any HTTPEndpoint
     let maxBodyBytes: Int
+    let activity: ListenerActivity?
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var refused = false
+    /// A request has been read and not yet answered.
+    private var counted = false
 
-    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int) {
+    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int, activity: ListenerActivity? = nil) {
         self.endpoint = endpoint
         self.maxBodyBytes = maxBodyBytes
+        self.activity = activity
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finishRequest()
+    }
+
+    private func finishRequest() {
+        if counted {
+            counted = false
+            activity?.requestFinished()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -25,6 +40,10 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .head(let received):
             head = received
             bodyBytes = 0
+            if !counted {
+                counted = true
+                activity?.requestStarted()
+            }
         case .body(let buffer):
             guard !refused, let head else { return }
             bodyBytes += buffer.readableBytes
@@ -55,6 +74,8 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: reply.body)))), promise: nil)
         }
         let done = context.eventLoop.makePromise(of: Void.self)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        done.futureResult.whenComplete { _ in loopBound.value.finishRequest() }
         if let latency {
             let (recorder, start) = latency
             done.futureResult.whenComplete { _ in recorder.record(since: start) }

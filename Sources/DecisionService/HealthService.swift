@@ -2,8 +2,8 @@ public import ExtAuthzProto
 public import GRPCCore
 import ServiceLifecycle
 
-/// `grpc.health.v1.Health` on the gRPC listener: SERVING while a bundle is active, else
-/// NOT_SERVING, for the server as a whole ("") and for the ext_authz service by name.
+/// `grpc.health.v1.Health` on the gRPC listener: SERVING while a bundle is active and
+/// shutdown has not begun, else NOT_SERVING, for the server as a whole ("") and for the ext_authz service by name.
 public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     static let knownServices: Set<String> = ["", "envoy.service.auth.v3.Authorization"]
     let core: DecisionCore
@@ -12,7 +12,7 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         self.core = core
     }
 
-    var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus { core.revision == nil ? .notServing : .serving }
+    var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus { core.isReady ? .serving : .notServing }
 
     public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
         guard Self.knownServices.contains(request.service) else {

@@ -12,6 +12,8 @@ import Darwin
 public final class LatencyRecorder: Sendable {
     static let bucketCount = 10_000
     private let state: Mutex<State>
+    /// Also records each request elsewhere (the Prometheus histogram of its transport).
+    let mirror: (@Sendable (Int) -> Void)?
 
     struct State {
         var buckets = [Int](repeating: 0, count: LatencyRecorder.bucketCount + 1)
@@ -19,8 +21,9 @@ public final class LatencyRecorder: Sendable {
         var maxNanoseconds = 0
     }
 
-    public init() {
+    public init(mirror: (@Sendable (Int) -> Void)? = nil) {
         state = Mutex(State())
+        self.mirror = mirror
     }
 
     /// Monotonic nanoseconds, for start and end stamps.
@@ -38,6 +41,7 @@ public final class LatencyRecorder: Sendable {
     /// Records one request that took `elapsed` nanoseconds.
     public func record(nanoseconds elapsed: Int) {
         let bucket = min(elapsed / 1000, Self.bucketCount)
+        mirror?(elapsed)
         state.withLock { state in
             state.buckets[bucket] += 1
             state.count += 1
@@ -82,9 +86,15 @@ public final class ServiceLatency: Sendable {
     public static let transports = ["grpc", "http", "forward-auth"]
     let recorders: [String: LatencyRecorder]
 
-    public init() {
+    public init(metrics: ServiceMetrics? = nil) {
         var recorders: [String: LatencyRecorder] = [:]
-        for name in Self.transports { recorders[name] = LatencyRecorder() }
+        for name in Self.transports {
+            var mirror: (@Sendable (Int) -> Void)?
+            if let metrics {
+                mirror = { elapsed in metrics.recordRequest(transport: name, nanoseconds: elapsed) }
+            }
+            recorders[name] = LatencyRecorder(mirror: mirror)
+        }
         self.recorders = recorders
     }
 

@@ -26,6 +26,12 @@ public struct ServiceResponse: Sendable, Equatable {
     public var cookie: CookieChange
     /// The client-safe `WWW-Authenticate` value on 401 and 403.
     public var wwwAuthenticate: String?
+    /// The revision of the bundle that decided (nil for input refused before a decision):
+    /// `x-gatepass-revision` upstream on an allow, to the client on a denial.
+    public var revision: String?
+
+    /// The header that names the deciding bundle's revision.
+    public static let revisionHeader = "x-gatepass-revision"
 
     /// The JSON body of a denial.
     public var body: String { ClientText.body(reason) }
@@ -34,7 +40,7 @@ public struct ServiceResponse: Sendable, Equatable {
     public var isBadRequest: Bool { status == 400 }
 
     public init(allowed: Bool, status: Int, reason: Decision.Reason, setHeaders: [HTTPHeader] = [], removeHeaders: [String] = [],
-                removeQuery: [String] = [], cookie: CookieChange = .keep, wwwAuthenticate: String? = nil) {
+                removeQuery: [String] = [], cookie: CookieChange = .keep, wwwAuthenticate: String? = nil, revision: String? = nil) {
         self.allowed = allowed
         self.status = status
         self.reason = reason
@@ -43,16 +49,27 @@ public struct ServiceResponse: Sendable, Equatable {
         self.removeQuery = removeQuery
         self.cookie = cookie
         self.wwwAuthenticate = wwwAuthenticate
+        self.revision = revision
     }
 
     /// Maps a runtime decision on `request` (whose headers the cookie rewrite reads).
-    public init(_ decision: Decision, request: HTTPRequest) {
+    public init(_ decision: Decision, request: HTTPRequest, revision: String? = nil) {
         let mutations = decision.mutations
         let setNames = Set(mutations.set.map { $0.name.lowercased() })
         var removed: [String] = []
         for name in mutations.remove {
             let lower = name.lowercased()
             if !setNames.contains(lower) && !removed.contains(lower) { removed.append(lower) }
+        }
+        // A client's `_` spelling of the revision header (x_gatepass_revision) goes too, as
+        // the runtime does for claim headers: an upstream may read `_` as `-`.
+        if decision.isAllowed {
+            for header in request.headers {
+                let lower = header.name.lowercased()
+                if lower != Self.revisionHeader && lower.replacingUnderscores == Self.revisionHeader && !removed.contains(lower) {
+                    removed.append(lower)
+                }
+            }
         }
         var cookie = CookieChange.keep
         if decision.isAllowed && !mutations.removeCookies.isEmpty {
@@ -62,16 +79,28 @@ public struct ServiceResponse: Sendable, Equatable {
                   setHeaders: decision.isAllowed ? mutations.set : [],
                   removeHeaders: decision.isAllowed ? removed : [],
                   removeQuery: decision.isAllowed ? mutations.removeQuery : [],
-                  cookie: cookie, wwwAuthenticate: ClientText.challenge(decision))
+                  cookie: cookie, wwwAuthenticate: ClientText.challenge(decision), revision: revision)
     }
 
     /// The denial for input that never reached a decision: malformed, oversized, missing
     /// attributes, an untrusted peer. 400 `bad_request`, never an allow.
     public static let badInput = ServiceResponse(allowed: false, status: 400, reason: .badRequest)
 
+    /// The headers an allow sets upstream: the forwarded claims and the revision (both
+    /// overwrite whatever the client sent under those names).
+    public var upstreamHeaders: [HTTPHeader] {
+        guard let revision else { return setHeaders }
+        return setHeaders + [HTTPHeader(Self.revisionHeader, revision)]
+    }
+
     /// Headers removed upstream including `cookie` when the rewrite leaves nothing.
     public var removeHeadersIncludingCookie: [String] {
         if case .remove = cookie, !removeHeaders.contains("cookie") { return removeHeaders + ["cookie"] }
         return removeHeaders
     }
+}
+
+extension String {
+    /// `_` read as `-`.
+    var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
 }

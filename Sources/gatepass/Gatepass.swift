@@ -9,7 +9,7 @@ struct Gatepass: ParsableCommand {
         commandName: "gatepass",
         abstract: "Compile JWT authentication policies into decision bundles, and check them in CI.",
         version: GatepassVersion.current,
-        subcommands: [Check.self, Compile.self, Inspect.self, Eval.self, Test.self, Diff.self, Schema.self, GatewayConfig.self, Bench.self]
+        subcommands: [Check.self, Compile.self, Inspect.self, Eval.self, Test.self, Diff.self, Schema.self, GatewayConfig.self, Publish.self, Bench.self]
     )
 
     /// Exit codes are part of the CLI contract: 0 clean, 1 problems found, 2 usage or I/O.

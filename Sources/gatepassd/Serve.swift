@@ -1,9 +1,13 @@
+import AsyncHTTPClient
 import BundleFormat
 import DecisionService
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Runtime
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +16,8 @@ import Darwin
 #endif
 
 extension Gatepassd {
-    /// Loads the bundle, binds the listeners, announces them, and serves until SIGTERM/SIGINT.
+    /// Activates the first bundle, binds the listeners, announces them, and serves until
+    /// SIGTERM/SIGINT: readiness false first, then the listeners drain, then exit.
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw StartupError("--log-level: `\(logLevel)` is not one of trace, debug, info, notice, warning, error, critical")
@@ -23,6 +28,8 @@ extension Gatepassd {
             return handler
         }
         let logger = Logger(label: "gatepassd")
+        let metrics = ServiceMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
 
         let proxies: TrustedProxies
         do {
@@ -31,16 +38,49 @@ extension Gatepassd {
             throw StartupError("--trusted-proxy: \(error.description)")
         }
         let holder = PolicyHolder(loader: PolicyLoader(trustedKeys: try loadTrustedKeys()))
-        if case .keptPrevious(_, let error) = holder.reload(path: bundle) {
-            throw StartupError("\(bundle): \(error.description)")
+        var decisionLogWriter: DecisionLog?
+        if let decisionLog {
+            do {
+                decisionLogWriter = try DecisionLog(path: decisionLog, subjectMode: DecisionLog.SubjectMode(rawValue: decisionLogSubject) ?? .hashed,
+                                                    sample: decisionLogSample, capacity: decisionLogBuffer, metrics: metrics)
+            } catch {
+                throw StartupError("--decision-log: \(error.description)")
+            }
         }
-        guard let policy = holder.current else { throw StartupError("\(bundle): no policy loaded") }
-        if http != nil, let refusal = ExtAuthzHTTP.refusal(for: policy.program) {
-            throw StartupError("--http: \(refusal)")
+        let core = DecisionCore(holder: holder, logger: logger, metrics: metrics, decisionLog: decisionLogWriter)
+
+        // The bundle source, its client and the first activation.
+        let client = bundle == nil ? RemoteFetcher.makeClient() : nil
+        do {
+            try await serve(core: core, client: client, proxies: proxies, logger: logger)
+        } catch {
+            try? await client?.shutdown()
+            throw error
         }
-        let core = DecisionCore(holder: holder, logger: logger)
+        try? await client?.shutdown()
+    }
+
+    func serve(core: DecisionCore, client: HTTPClient?, proxies: TrustedProxies, logger: Logger) async throws {
+        let reloader = try makeReloader(core: core, client: client, logger: logger)
+        switch await reloader.start() {
+        case .activated(let revision):
+            logger.info("bundle loaded", metadata: ["revision": "\(revision)", "source": "\(reloader.source.location)"])
+        case .fromCache(let revision, let failure):
+            logger.warning("serving the cached bundle until the source answers", metadata: ["revision": "\(revision)", "reason": "\(failure)"])
+        case .failed(let reason):
+            // A file given on the command line must load; a remote source may be down at
+            // startup: then the service is not ready (every decision "unavailable") and retries.
+            if bundle != nil {
+                // The service's own refusals (`--http: …`) name their flag; the rest name the file.
+                throw StartupError(reason.hasPrefix("--") ? reason : "\(reloader.source.location): \(reason)")
+            }
+            logger.error("no bundle active yet: not ready, retrying", metadata: ["source": "\(reloader.source.location)", "reason": "\(reason)"])
+        }
+        core.refreshReadiness()
 
         // HTTP listeners bind now, so a busy port fails before anything is announced.
+        let limits = HTTPListener.Limits(maxConnections: maxConnections,
+                                         idleTimeout: .milliseconds(Self.milliseconds(idleTimeout)))
         var listeners: [(flag: String, listener: HTTPListener)] = []
         let endpoints: [(String, String?, any HTTPEndpoint)] = [
             ("http", http, ExtAuthzHTTP(core: core, pathPrefix: httpPathPrefix)),
@@ -50,7 +90,7 @@ extension Gatepassd {
         for (flag, text, endpoint) in endpoints {
             guard let text, let address = Self.address(text) else { continue }
             do {
-                listeners.append((flag, try await HTTPListener.bind(address, name: flag, endpoint: endpoint)))
+                listeners.append((flag, try await HTTPListener.bind(address, name: flag, endpoint: endpoint, limits: limits)))
             } catch {
                 for (_, bound) in listeners { await bound.close() }
                 throw StartupError(ListenerError(listener: flag, address: address, reason: "\(error)").description)
@@ -58,39 +98,130 @@ extension Gatepassd {
         }
         let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core) }
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Shut down in reverse order: readiness first, then the listeners drain, then the
+        // decision log flushes, then the reloader stops.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: reloader)]
+        if let decisionLogWriter = core.decisionLog { services.append(.init(service: decisionLogWriter)) }
         if let grpcListener { services.append(.init(service: grpcListener)) }
         for (_, listener) in listeners { services.append(.init(service: listener)) }
-        let announcer = StartupAnnouncer(grpc: grpcListener, listeners: listeners, revision: policy.revision, logger: logger)
+        services.append(.init(service: ReloadOnHangup(reloader: reloader)))
+        let announcer = StartupAnnouncer(grpc: grpcListener, listeners: listeners, revision: core.revision ?? "none", logger: logger)
         services.append(.init(service: announcer, successTerminationBehavior: .ignore))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+        services.append(.init(service: ReadinessDrain(core: core, delay: DurationText.parse(shutdownDelay) ?? .zero)))
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = DurationText.parse(shutdownGrace) ?? .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch let error as ListenerError {
             throw StartupError(error.description)
+        } catch {
+            // The grace period passed with requests still in flight: exit anyway.
+            logger.warning("shutdown grace period passed", metadata: ["reason": "\(error)"])
         }
         logger.info("stopped", metadata: ["allowed": "\(core.counters.allowed)", "denied": "\(core.counters.denied)",
                                           "bad_input": "\(core.counters.badInput)"])
     }
 
+    static func milliseconds(_ text: String) -> Int64 {
+        let duration = DurationText.parse(text) ?? .seconds(60)
+        return duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    func makeReloader(core: DecisionCore, client: HTTPClient?, logger: Logger) throws -> BundleReloader {
+        var cache: BundleCache?
+        if let bundleCache {
+            do {
+                cache = try BundleCache(directory: bundleCache)
+            } catch {
+                throw StartupError("--bundle-cache: \(error.description)")
+            }
+        }
+        let refuseForHTTP: @Sendable (LoadedPolicy) -> String? = { [http] policy in
+            http == nil ? nil : ExtAuthzHTTP.refusal(for: policy.program).map { "--http: \($0)" }
+        }
+        if let bundle {
+            return BundleReloader(source: FileBundleSource(path: bundle), core: core, cache: cache, schedule: .file,
+                                  logger: logger, check: refuseForHTTP)
+        }
+        guard let client else { throw StartupError("no HTTP client") }
+        let limits = BundleFetchLimits(maxBytes: bundleMaxBytes, timeout: DurationText.parse(bundleTimeout) ?? .seconds(10))
+        let fetcher = RemoteFetcher(client: client, limits: limits)
+        var headers: [(name: String, value: String)] = bundleHeaders.compactMap(Self.header)
+        if let bundleTokenFile {
+            guard let token = Self.secretFile(bundleTokenFile) else { throw StartupError("--bundle-token-file: cannot read `\(bundleTokenFile)` (or it is empty)") }
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        var basic: String?
+        if let bundleCredentialsFile {
+            guard let text = Self.secretFile(bundleCredentialsFile), text.contains(":") else {
+                throw StartupError("--bundle-credentials-file: `\(bundleCredentialsFile)` must hold user:password")
+            }
+            basic = text
+        }
+        let schedule = BundleReloader.Schedule(minimum: DurationText.parse(bundlePollMin) ?? .seconds(30),
+                                               maximum: DurationText.parse(bundlePollMax) ?? .seconds(60))
+        let source: any BundleSource
+        if let bundleURL {
+            do {
+                source = try HTTPBundleSource(url: bundleURL, fetcher: fetcher, credentials: BundleCredentials(headers: headers))
+            } catch {
+                throw StartupError("--bundle-url: \(error.description)")
+            }
+        } else {
+            let reference: OCIReference
+            do {
+                reference = try OCIReference(parsing: bundleOCI ?? "")
+            } catch {
+                throw StartupError("--bundle-oci: \(error.description)")
+            }
+            source = OCIBundleSource(reference: reference, fetcher: fetcher, credentials: BundleCredentials(headers: headers), basicCredentials: basic)
+        }
+        return BundleReloader(source: source, core: core, cache: cache, schedule: schedule, logger: logger, check: refuseForHTTP)
+    }
+
+    /// A secret file's text without the trailing newline; nil when unreadable or empty.
+    static func secretFile(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else { return nil }
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return text.isEmpty ? nil : text
+    }
+
     func loadTrustedKeys() throws -> [BundleTrustedKey] {
         try trustedKeys.map { path in
-            guard let file = fopen(path, "rb") else { throw StartupError("--trusted-key: cannot read `\(path)`") }
-            defer { fclose(file) }
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = fread(&buffer, 1, buffer.count, file)
-                bytes.append(contentsOf: buffer[0..<count])
-                if count < buffer.count { break }
-            }
+            guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("--trusted-key: cannot read `\(path)`") }
             do {
-                return try BundleTrustedKey(pem: bytes)
+                return try BundleTrustedKey(pem: Array(data))
             } catch {
                 throw StartupError("--trusted-key: \(path): \(error)")
             }
         }
+    }
+}
+
+/// SIGHUP forces a reload of the bundle source.
+struct ReloadOnHangup: Service {
+    let reloader: BundleReloader
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals { reloader.forceReload() }
+        }
+    }
+}
+
+/// The first service to shut down: turns readiness false, then (optionally) keeps serving
+/// for `delay` so load balancers stop sending before the listeners close.
+struct ReadinessDrain: Service {
+    let core: DecisionCore
+    let delay: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        core.beginDraining()
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 }
 

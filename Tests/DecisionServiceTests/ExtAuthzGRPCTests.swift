@@ -33,14 +33,19 @@ final class ExtAuthzGRPCTests: XCTestCase {
     func testAllowSetsClaimsAndRemovesTheTokenHeaderAndSpoofedClaims() throws {
         let response = try respond(checkRequest(headers: [
             "authorization": "Bearer \(fixture.token())", "x-subject": "mallory", "x_subject": "mallory", "x-event": "forged",
+            "x-gatepass-revision": "forged", "x_gatepass_revision": "forged",
         ]))
         XCTAssertEqual(response.status.code, 0)
         guard case .okResponse(let ok) = response.httpResponse else { return XCTFail("expected ok_response") }
-        XCTAssertEqual(ok.headers.map(\.header.key), ["x-subject"])
+        XCTAssertEqual(ok.headers.map(\.header.key), ["x-subject", "x-gatepass-revision"])
         XCTAssertEqual(ok.headers.first?.header.value, "alice")
+        XCTAssertEqual(ok.headers.last?.header.value, fixture.program.manifest.revision, "the deciding revision goes upstream")
+        XCTAssertTrue(ok.headers.allSatisfy { $0.appendAction == .overwriteIfExistsOrAdd }, "a client's copy is overwritten")
         XCTAssertEqual(ok.headers.first?.appendAction, .overwriteIfExistsOrAdd)
         XCTAssertTrue(ok.headersToRemove.contains("authorization"), "\(ok.headersToRemove)")
         XCTAssertTrue(ok.headersToRemove.contains("x_subject"), "\(ok.headersToRemove)")
+        XCTAssertTrue(ok.headersToRemove.contains("x_gatepass_revision"), "\(ok.headersToRemove)")
+        XCTAssertFalse(ok.headersToRemove.contains("x-gatepass-revision"), "overwritten, not removed: \(ok.headersToRemove)")
         XCTAssertTrue(ok.headersToRemove.contains("x-event"), "\(ok.headersToRemove)")
         XCTAssertFalse(ok.headersToRemove.contains("x-subject"), "overwritten, not removed: \(ok.headersToRemove)")
         XCTAssertEqual(ok.queryParametersToRemove, [])
@@ -50,7 +55,7 @@ final class ExtAuthzGRPCTests: XCTestCase {
         let response = try respond(checkRequest(host: "hooks.example.com", path: "/paid", headers: ["x-hook-token": fixture.hookToken()]))
         guard case .okResponse(let ok) = response.httpResponse else { return XCTFail("expected ok_response") }
         XCTAssertFalse(ok.headersToRemove.contains("x-hook-token"))
-        XCTAssertEqual(ok.headers.map(\.header.key), ["x-event"])
+        XCTAssertEqual(ok.headers.map(\.header.key), ["x-event", "x-gatepass-revision"])
     }
 
     func testQueryTokenIsRemoved() throws {

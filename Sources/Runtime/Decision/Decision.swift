@@ -41,6 +41,18 @@ public struct Decision: Sendable {
     /// The decision's steps, when asked for.
     public let explanation: Explanation?
     let detail: Detail
+    /// The presented token once it parsed (verified or not), for the facts decision logs record.
+    let token: JWSToken?
+
+    /// The presented token's `iss`, when a token parsed. Operators' logs only.
+    public var tokenIssuer: String? { token?.issuer }
+    /// The presented token's `kid` header, when a token parsed. Operators' logs only.
+    public var tokenKeyID: String? { token?.header.kid }
+    /// The presented token's `sub`, when it is a string. Operators' logs only (hash it there).
+    public var tokenSubject: String? {
+        if case .string(let subject, _)? = token?.claim(["sub"]) { return subject }
+        return nil
+    }
 
     /// The claim requirement that failed, for 403 `claim_requirement_failed`.
     public var claimFailure: ClaimFailure? {

@@ -7,6 +7,8 @@ struct DecisionContext {
     let explain: Bool
     var spoofed: [String] = []
     var explanation: Explanation?
+    /// The parsed token, once there is one.
+    var token: JWSToken?
 
     init(policy: LoadedPolicy, explain: Bool) {
         self.policy = policy
@@ -37,7 +39,7 @@ struct DecisionContext {
             }
         }
         return Decision(verdict: .allow, status: 200, reason: reason, authentication: name, mutations: mutations,
-                        challenge: nil, explanation: finished(), detail: .none)
+                        challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
     }
 
     func deny(_ status: Int, _ reason: Decision.Reason, entry: Int? = nil, detail: Decision.Detail = .none, presented: Bool = true) -> Decision {
@@ -50,7 +52,8 @@ struct DecisionContext {
             challenge = Decision.Challenge(error: error, describe: presented || status == 403)
         }
         return Decision(verdict: .deny, status: status, reason: reason, authentication: name,
-                        mutations: HeaderMutations(remove: spoofed), challenge: challenge, explanation: finished(), detail: detail)
+                        mutations: HeaderMutations(remove: spoofed), challenge: challenge, explanation: finished(), detail: detail,
+                        token: token)
     }
 
     /// A claim as a header value: a string as is, a number or boolean as its JSON text, an
@@ -100,6 +103,7 @@ struct DecisionContext {
     }
 
     mutating func noteToken(_ token: JWSToken, foundAt: [FoundToken]) {
+        self.token = token
         guard explain else { return }
         let places = foundAt.map { "\(["header", "query", "cookie"][Int($0.source.rawValue)]) \($0.name)" }
         explanation?.token = .init(foundAt: places, issuer: token.issuer, algorithm: token.header.algName, kid: token.header.kid)

@@ -9,10 +9,38 @@ import Darwin
 
 /// Why a bundle could not be loaded. `description` names what is wrong.
 public struct PolicyLoadError: Error, Sendable, CustomStringConvertible {
+    /// The class of a load failure: a small fixed set, safe as a metric label.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The bundle could not be read (file, network).
+        case unreadable
+        /// Not a bundle, an unsupported version, truncated or malformed.
+        case format
+        /// The digest does not match the content.
+        case digest
+        /// Unsigned while trusted keys are given, a bad signature, or an untrusted signer.
+        case signature
+        /// An environment-variable secret is missing or unusable.
+        case environment
+        /// A key or an entry cannot be loaded.
+        case key
+    }
+
+    public let kind: Kind
     public let description: String
 
-    init(_ description: String) {
+    public init(_ description: String, kind: Kind = .key) {
         self.description = description
+        self.kind = kind
+    }
+
+    init(_ error: BundleError) {
+        switch error {
+        case .notABundle, .unsupportedVersion, .truncated, .malformed: kind = .format
+        case .digestMismatch: kind = .digest
+        case .unsigned, .signatureInvalid, .untrustedSigner: kind = .signature
+        case .io: kind = .unreadable
+        }
+        description = error.description
     }
 }
 
@@ -38,14 +66,14 @@ public struct PolicyLoader: Sendable {
         do {
             program = try BundleReader(trustedKeys: trustedKeys).read(bytes)
         } catch {
-            throw PolicyLoadError(error.description)
+            throw PolicyLoadError(error)
         }
         return try load(program: program)
     }
 
     /// Reads and loads a bundle file.
     public func load(path: String) throws(PolicyLoadError) -> LoadedPolicy {
-        guard let bytes = FileBytes.read(path) else { throw PolicyLoadError("cannot read `\(path)`") }
+        guard let bytes = FileBytes.read(path) else { throw PolicyLoadError("cannot read `\(path)`", kind: .unreadable) }
         return try load(bytes: bytes)
     }
 
@@ -89,14 +117,14 @@ public struct PolicyLoader: Sendable {
                 return try VerificationKey(JWK(hmacSecret: secret, kid: key.kid, alg: alg))
             case .secretFromEnvironment(let variable):
                 guard let text = environment(variable), !text.isEmpty else {
-                    throw PolicyLoadError("\(name): the environment variable `\(variable)` holding its HMAC secret is not set")
+                    throw PolicyLoadError("\(name): the environment variable `\(variable)` holding its HMAC secret is not set", kind: .environment)
                 }
                 guard case .success(let secret) = Base64URL.decode(text) else {
-                    throw PolicyLoadError("\(name): the environment variable `\(variable)` is not base64url (unpadded, as a JWK `k`)")
+                    throw PolicyLoadError("\(name): the environment variable `\(variable)` is not base64url (unpadded, as a JWK `k`)", kind: .environment)
                 }
                 let needed = alg?.hashLength ?? 32
                 guard secret.count >= needed else {
-                    throw PolicyLoadError("\(name): the secret in `\(variable)` is \(secret.count) bytes; \(alg?.rawValue ?? "HS256") needs at least \(needed) (RFC 7518 §3.2)")
+                    throw PolicyLoadError("\(name): the secret in `\(variable)` is \(secret.count) bytes; \(alg?.rawValue ?? "HS256") needs at least \(needed) (RFC 7518 §3.2)", kind: .environment)
                 }
                 return try VerificationKey(JWK(hmacSecret: secret, kid: key.kid, alg: alg))
             }

@@ -59,11 +59,25 @@ public final class PolicyHolder: Sendable {
         }
     }
 
+    /// Swaps in a policy the caller loaded (through `loader`) and checked further; decisions
+    /// already running finish on the policy they started with.
+    public func install(_ policy: LoadedPolicy) {
+        state.withLock { state in
+            state.policy = policy
+            state.lastError = nil
+        }
+    }
+
+    /// Records a failed activation (the policy in use stays).
+    public func noteFailure(_ error: PolicyLoadError) {
+        state.withLock { $0.lastError = error }
+    }
+
     /// Reads a bundle file and reloads from it.
     @discardableResult
     public func reload(path: String) -> ReloadOutcome {
         guard let bytes = FileBytes.read(path) else {
-            let error = PolicyLoadError("cannot read `\(path)`")
+            let error = PolicyLoadError("cannot read `\(path)`", kind: .unreadable)
             let revision = state.withLock { state -> String? in
                 state.lastError = error
                 return state.policy?.revision

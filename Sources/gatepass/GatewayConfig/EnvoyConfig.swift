@@ -46,8 +46,8 @@ struct EnvoyConfig {
           clusters:
 
         """
-        out += cluster(name: grpc ? "gatepass_grpc" : "gatepass_http", address: options.service, http2: grpc)
-        out += cluster(name: "gatepass_upstream", address: options.upstream, http2: false)
+        out += cluster(name: grpc ? "gatepass_grpc" : "gatepass_http", addresses: options.services, http2: grpc, decisionService: true)
+        out += cluster(name: "gatepass_upstream", addresses: [options.upstream], http2: false)
         return out
     }
 
@@ -78,7 +78,16 @@ struct EnvoyConfig {
     func grpcFilter() -> String {
         filterHead() + """
                       grpc_service:
-                        envoy_grpc: { cluster_name: gatepass_grpc }
+                        envoy_grpc:
+                          cluster_name: gatepass_grpc
+        """ + (options.services.count > 1 ? """
+
+                          # Several replicas: a failed check is retried once on another one.
+                          retry_policy:
+                            num_retries: 1
+                            retry_back_off: { base_interval: 0.01s, max_interval: 0.05s }
+        """ : "") + """
+
                         timeout: \(options.timeoutText)
 
         """
@@ -109,13 +118,40 @@ struct EnvoyConfig {
         """
     }
 
-    func cluster(name: String, address: GatewayAddress, http2: Bool) -> String {
+    /// A cluster of `addresses`. The decision service's cluster with several replicas is
+    /// balanced round robin, health-checked (gRPC: `grpc.health.v1.Health`, which turns
+    /// NOT_SERVING as soon as a replica starts shutting down; HTTP: `/readyz` on the same
+    /// listener is not served there, so TCP checks), and ejects a failing replica
+    /// (outlier detection on gateway errors).
+    func cluster(name: String, addresses: [GatewayAddress], http2: Bool, decisionService: Bool = false) -> String {
+        let balanced = decisionService && addresses.count > 1
         var out = """
           - name: \(name)
-            type: \(address.isIPLiteral ? "STATIC" : "STRICT_DNS")
+            type: \(addresses.allSatisfy(\.isIPLiteral) ? "STATIC" : "STRICT_DNS")
             connect_timeout: 1s
 
         """
+        if balanced {
+            out += """
+                lb_policy: ROUND_ROBIN
+                outlier_detection:
+                  consecutive_gateway_failure: 2
+                  consecutive_5xx: 2
+                  interval: 1s
+                  base_ejection_time: 10s
+                  max_ejection_percent: 50
+                health_checks:
+                - timeout: 0.5s
+                  interval: 1s
+                  unhealthy_threshold: 1
+                  healthy_threshold: 1
+                  no_traffic_interval: 1s
+
+            """
+            out += http2
+                ? "      grpc_health_check: { service_name: \"envoy.service.auth.v3.Authorization\" }\n"
+                : "      tcp_health_check: {}\n"
+        }
         if http2 {
             out += """
                 typed_extension_protocol_options:
@@ -130,11 +166,16 @@ struct EnvoyConfig {
               cluster_name: \(name)
               endpoints:
               - lb_endpoints:
-                - endpoint:
-                    address:
-                      socket_address: { address: \(yamlHost(address.host)), port_value: \(address.port) }
 
         """
+        for address in addresses {
+            out += """
+                    - endpoint:
+                        address:
+                          socket_address: { address: \(yamlHost(address.host)), port_value: \(address.port) }
+
+            """
+        }
         return out
     }
 

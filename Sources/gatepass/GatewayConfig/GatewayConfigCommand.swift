@@ -28,8 +28,8 @@ struct GatewayConfig: ParsableCommand {
     @Argument(help: "Policy files and directories, or one bundle (*.gpb).")
     var paths: [String] = []
 
-    @Option(help: "The decision service listener the gateway calls (gatepassd --grpc, --http or --forward-auth; default by target: 127.0.0.1:9191, :9192, :9193).")
-    var service: GatewayAddress?
+    @Option(help: "The decision service listener the gateway calls (gatepassd --grpc, --http or --forward-auth; default by target: 127.0.0.1:9191, :9192, :9193). Repeat it for several replicas (envoy-grpc, envoy-http, nginx): they are load-balanced, with health checks and retries.")
+    var service: [GatewayAddress] = []
 
     @Option(help: "The protected upstream the gateway proxies to.")
     var upstream: GatewayAddress = GatewayAddress(argument: "127.0.0.1:8080")!
@@ -55,6 +55,10 @@ struct GatewayConfig: ParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give the policy files and directories, or a bundle") }
         if !(1...60_000).contains(timeoutMs) { throw ValidationError("--timeout-ms must be between 1 and 60000") }
+        if service.count > 1 && !target.balancesReplicas {
+            throw ValidationError("\(target.rawValue) takes one --service; put a load balancer in front of several replicas, or use envoy-grpc, envoy-http or nginx")
+        }
+        if Set(service.map(\.description)).count != service.count { throw ValidationError("--service names the same address twice") }
         if !httpPathPrefix.isEmpty && !httpPathPrefix.hasPrefix("/") || httpPathPrefix.contains(where: { $0 == " " || $0 == "?" || $0 == "#" || $0 == "\"" }) {
             throw ValidationError("--http-path-prefix must be empty or start with `/`, and hold no space, `?`, `#` or `\"`")
         }
@@ -73,7 +77,7 @@ struct GatewayConfig: ParsableCommand {
         }
         let options = GatewayRenderOptions(
             target: target, revision: program.manifest.revision,
-            service: service ?? GatewayAddress(argument: target.defaultService)!,
+            services: service.isEmpty ? [GatewayAddress(argument: target.defaultService)!] : service,
             upstream: upstream, listen: listen, httpPathPrefix: httpPathPrefix, timeoutMilliseconds: timeoutMs,
             warnings: findings.map(\.message))
         switch target {
@@ -118,7 +122,10 @@ struct GatewayConfig: ParsableCommand {
 struct GatewayRenderOptions {
     var target: GatewayTarget
     var revision: String
-    var service: GatewayAddress
+    /// The decision service replicas (one or more).
+    var services: [GatewayAddress]
+    /// The first replica: the one address of targets that take one.
+    var service: GatewayAddress { services[0] }
     var upstream: GatewayAddress
     var listen: GatewayAddress
     var httpPathPrefix: String

@@ -11,12 +11,17 @@ struct GatewayFacts {
     }
 
     var tokens: [Token]
-    /// Every forwarded-claim header of every enabled entry, lowercased, sorted, unique.
+    /// Every header the decision service sets upstream on an allow: each forwarded-claim
+    /// header of every enabled entry and `x-gatepass-revision` (the deciding bundle's
+    /// revision), lowercased, sorted, unique. A client's copy must never reach the upstream.
     var claimHeaders: [String]
+
+    /// The header naming the revision that decided (set by gatepassd on every allow).
+    static let revisionHeader = "x-gatepass-revision"
 
     init(program: DecisionProgram) {
         tokens = program.entries.flatMap { entry in entry.tokenLocations.map { Token(entry: entry.name, location: $0) } }
-        claimHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
+        claimHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) } + [Self.revisionHeader])).sorted()
     }
 
     func tokens(from source: TokenLocation.Source) -> [Token] {

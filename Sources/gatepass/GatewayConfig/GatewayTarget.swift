@@ -19,6 +19,10 @@ enum GatewayTarget: String, ExpressibleByArgument, CaseIterable {
         }
     }
 
+    /// Several `--service` replicas become one load-balanced group (an Envoy cluster with
+    /// health checks, outlier detection and retries; an nginx `upstream`).
+    var balancesReplicas: Bool { self == .envoyGRPC || self == .envoyHTTP || self == .nginx }
+
     /// The service decides per request what to remove, and the gateway applies it
     /// (Envoy: `headers_to_remove`, `x-envoy-auth-headers-to-remove`). Forward-auth
     /// gateways cannot: their configuration removes a token header on every request.

@@ -25,6 +25,15 @@ struct NginxConfig {
         upstream gatepass_upstream {
             server \(options.upstream);
         }
+        """ + (options.services.count > 1 ? """
+
+        # The decision service replicas: round robin; a replica that fails is skipped for 10s,
+        # and a failed check is tried on the next one (never answered as an allow).
+        upstream gatepass_decision {
+        \(options.services.map { "    server \($0) max_fails=1 fail_timeout=10s;" }.joined(separator: "\n"))
+        }
+        """ : "") + """
+
 
         server {
             listen \(options.listen);
@@ -36,7 +45,13 @@ struct NginxConfig {
 
             location = /_gatepass/auth {
                 internal;
-                proxy_pass http://\(options.service)/;
+                proxy_pass http://\(options.services.count > 1 ? "gatepass_decision" : options.service.description)/;
+        """ + (options.services.count > 1 ? """
+
+                proxy_next_upstream error timeout http_502 http_503 http_504;
+                proxy_next_upstream_tries 2;
+        """ : "") + """
+
                 proxy_pass_request_body off;
                 proxy_set_header Content-Length "";
                 proxy_set_header Host $http_host;
