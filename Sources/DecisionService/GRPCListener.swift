@@ -1,21 +1,29 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOPosix
 public import ServiceLifecycle
 
 /// The gRPC listener (HTTP/2, plaintext, on loopback by default) with the ext_authz and
 /// health services, as a lifecycle `Service`.
+///
+/// With `sameThread` (the default), connections and RPC tasks share one dedicated event
+/// loop (`EventLoopTaskExecutor`): Envoy keeps one HTTP/2 connection per worker, so that
+/// loop carries every Check of a worker either way, and no request hops between threads.
 public final class GRPCListener: Service, Sendable {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let address: ListenAddress
+    let executor: EventLoopTaskExecutor?
 
-    public init(address: ListenAddress, core: DecisionCore) {
+    public init(address: ListenAddress, core: DecisionCore, sameThread: Bool = true) {
         self.address = address
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // A CheckRequest is a few KiB; anything far larger is refused by the transport.
         config.rpc.maxRequestPayloadSize = 1 << 20
+        let group = sameThread ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : MultiThreadedEventLoopGroup.singleton
+        executor = sameThread ? EventLoopTaskExecutor(group.next()) : nil
         server = GRPCServer(transport: .http2NIOPosix(address: address.isIPv6 ? .ipv6(host: address.host, port: address.port)
                                                                               : .ipv4(host: address.host, port: address.port),
-                                                      transportSecurity: .plaintext, config: config),
+                                                      transportSecurity: .plaintext, config: config, eventLoopGroup: group),
                             services: [ExtAuthzGRPC(core: core), HealthService(core: core)])
     }
 
@@ -34,7 +42,11 @@ public final class GRPCListener: Service, Sendable {
     public func run() async throws {
         do {
             try await withGracefulShutdownHandler {
-                try await server.serve()
+                if let executor {
+                    try await withTaskExecutorPreference(executor) { try await server.serve() }
+                } else {
+                    try await server.serve()
+                }
             } onGracefulShutdown: {
                 self.server.beginGracefulShutdown()
             }

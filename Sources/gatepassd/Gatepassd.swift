@@ -64,6 +64,9 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(help: "Envoy ext_authz gRPC listener (envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health).")
     var grpc: String?
 
+    @Option(name: .customLong("grpc-executor"), help: "Where gRPC requests run: `event-loop` (on the connection's own thread, the default) or `global` (Swift's global executor; more threads, more hand-offs).")
+    var grpcExecutor: String = "event-loop"
+
     @Option(help: "Envoy ext_authz HTTP service listener.")
     var http: String?
 
@@ -90,6 +93,9 @@ struct Gatepassd: AsyncParsableCommand {
 
     @Option(name: .customLong("shutdown-delay"), help: "After SIGTERM: how long to keep serving while readiness is already false (lets load balancers notice).")
     var shutdownDelay: String = "0s"
+
+    @Flag(name: .customLong("no-metrics"), help: "Record no metrics (/metrics then serves only the bundle and readiness series); for measuring their cost.")
+    var noMetrics = false
 
     // MARK: logs
 
@@ -121,6 +127,9 @@ struct Gatepassd: AsyncParsableCommand {
         }
         if !httpPathPrefix.isEmpty && !httpPathPrefix.hasPrefix("/") {
             throw ValidationError("--http-path-prefix must start with `/`")
+        }
+        if grpcExecutor != "event-loop" && grpcExecutor != "global" {
+            throw ValidationError("--grpc-executor: `\(grpcExecutor)` is not event-loop or global")
         }
         for (flag, value) in [("--bundle-poll-min", bundlePollMin), ("--bundle-poll-max", bundlePollMax), ("--bundle-timeout", bundleTimeout),
                               ("--idle-timeout", idleTimeout), ("--shutdown-grace", shutdownGrace), ("--shutdown-delay", shutdownDelay)] {

@@ -28,7 +28,7 @@ extension Gatepassd {
             return handler
         }
         let logger = Logger(label: "gatepassd")
-        let metrics = ServiceMetrics()
+        let metrics = ServiceMetrics(recordsRequests: !noMetrics)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
 
         let proxies: TrustedProxies
@@ -96,7 +96,7 @@ extension Gatepassd {
                 throw StartupError(ListenerError(listener: flag, address: address, reason: "\(error)").description)
             }
         }
-        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core) }
+        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core, sameThread: grpcExecutor == "event-loop") }
 
         // Shut down in reverse order: readiness first, then the listeners drain, then the
         // decision log flushes, then the reloader stops.

@@ -43,6 +43,35 @@ final class GatewayConfigGoldenTests: XCTestCase {
         XCTAssertTrue(envoy.stdout.contains("timeout: 0.25s"), envoy.stdout)
     }
 
+    /// Several `--service` replicas: one balanced, health-checked Envoy cluster with a retry
+    /// policy, or an nginx `upstream` with failover; pinned as goldens. Targets that take
+    /// one address refuse several.
+    func testSeveralReplicasAreBalanced() throws {
+        let replicas = ["--service", "127.0.0.1:19191", "--service", "127.0.0.1:19291", "--service", "127.0.0.1:19391"]
+        let envoy = ["gateway-config", "envoy-grpc", "Policies"] + replicas
+        let envoyOutput = try GatepassProcess.run(envoy)
+        XCTAssertEqual(envoyOutput.status, 0, envoyOutput.stderr)
+        GoldenFile.assertMatches(envoyOutput.transcript(command: envoy), golden: "gateway-config/envoy-grpc-replicas.txt")
+        for expected in ["lb_policy: ROUND_ROBIN", "outlier_detection:", "grpc_health_check: { service_name: \"envoy.service.auth.v3.Authorization\" }",
+                         "retry_policy:", "port_value: 19191", "port_value: 19291", "port_value: 19391"] {
+            XCTAssertTrue(envoyOutput.stdout.contains(expected), expected)
+        }
+        let nginx = ["gateway-config", "nginx", "Policies", "--allow-unremoved-tokens"] + replicas.prefix(4)
+        let nginxOutput = try GatepassProcess.run(Array(nginx))
+        XCTAssertEqual(nginxOutput.status, 0, nginxOutput.stderr)
+        GoldenFile.assertMatches(nginxOutput.transcript(command: Array(nginx)), golden: "gateway-config/nginx-replicas.txt")
+        XCTAssertTrue(nginxOutput.stdout.contains("proxy_pass http://gatepass_decision/;"), nginxOutput.stdout)
+
+        for target in ["caddy", "traefik"] {
+            let refused = try GatepassProcess.run(["gateway-config", target, "Policies", "--allow-unremoved-tokens"] + replicas)
+            XCTAssertEqual(refused.status, 2, target)
+            XCTAssertTrue(refused.stderr.contains("takes one --service"), refused.stderr)
+        }
+        let twice = try GatepassProcess.run(["gateway-config", "envoy-grpc", "Policies", "--service", "127.0.0.1:1", "--service", "127.0.0.1:1"])
+        XCTAssertEqual(twice.status, 2)
+        XCTAssertTrue(twice.stderr.contains("the same address twice"), twice.stderr)
+    }
+
     func testABundleGivesTheSameConfigurationAsItsPolicies() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-gw-\(UUID().uuidString).gpb").path
         defer { try? FileManager.default.removeItem(atPath: path) }

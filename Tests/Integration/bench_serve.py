@@ -184,12 +184,13 @@ def check_request(method, host, path, headers):
 FIXED_RATE = 5000  # requests per second, as issue 9 asks
 
 
-def fixed_rate_handler_latency(directory, bundle, token, label):
+def fixed_rate_handler_latency(directory, bundle, token, label, extra=()):
     """gatepassd's own handler latency (request received to response written, measured
     inside the service, read from the admin listener's /stats) while h2load sends
-    ext_authz gRPC Check requests at a fixed 5,000 per second (10 clients x 500)."""
+    ext_authz gRPC Check requests at a fixed 5,000 per second (10 clients x 500).
+    `extra` are gatepassd flags (metrics off, a decision log) for the overhead rows."""
     os.makedirs(directory, exist_ok=True)
-    service = conftest.start_gatepassd(directory, bundle, "envoy-grpc")
+    service = conftest.start_gatepassd(directory, bundle, "envoy-grpc", extra)
     try:
         message = check_request("GET", HOST, "/rs/x" if token else "/public/x",
                                 [("authorization", "Bearer " + token)] if token else [])
@@ -281,10 +282,13 @@ def main():
         print(f"| {title} | {token_name} | {measured['rps']:.0f} | {measured['p50']/1000:.2f} | {measured['p99']/1000:.2f} | {measured['p999']/1000:.2f} |")
     print(f"\nHandler latency inside gatepassd at a fixed {FIXED_RATE} requests per second (h2load, ext_authz gRPC Check, {SECONDS} s):")
     print("\n| Request | done / succeeded | handler p50 (µs) | p99 (µs) | p99.9 (µs) | max (µs) |\n|---|---|---|---|---|---|")
+    log = os.path.join(directory, "decisions.jsonl")
+    variants = [("", ["--no-metrics"]), (" + metrics", []), (" + metrics + decision log", ["--decision-log", log])]
     for token_name, token in (("RS256", tokens["RS256"]), ("public", None)):
-        latency = fixed_rate_handler_latency(os.path.join(directory, "fixed-rate"), bundle, token, token_name)
-        print(f"| {token_name} | {latency['done']} / {latency['succeeded']} | {latency['p50']} | {latency['p99']} | {latency['p999']} | {latency['max']} |",
-              flush=True)
+        for suffix, extra in variants:
+            latency = fixed_rate_handler_latency(os.path.join(directory, "fixed-rate"), bundle, token, token_name, extra)
+            print(f"| {token_name}{suffix} | {latency['done']} / {latency['succeeded']} | {latency['p50']} | {latency['p99']} | {latency['p999']} | {latency['max']} |",
+                  flush=True)
     by = {(title, token): measured["rps"] for title, token, measured in results}
     for token_name in ("RS256", "ES256", "public"):
         peer = by.get(("Envoy + jwt_authn", token_name))

@@ -94,12 +94,12 @@ def upstream(workdir):
         service.stop()
 
 
-def start_gatepassd(directory, bundle, mode):
+def start_gatepassd(directory, bundle, mode, extra=()):
     """gatepassd on port 0 for the listener `mode` needs; the ports come from its startup line."""
     listener = {"envoy-grpc": ["--grpc", "127.0.0.1:0"],
                 "envoy-http": ["--http", "127.0.0.1:0", "--http-path-prefix", HTTP_PATH_PREFIX]}.get(
         mode, ["--forward-auth", "127.0.0.1:0"])
-    service = Service(f"gatepassd-{mode}", [GATEPASSD, "--bundle", bundle, *listener, "--admin", "127.0.0.1:0"], directory)
+    service = Service(f"gatepassd-{mode}", [GATEPASSD, "--bundle", bundle, *listener, "--admin", "127.0.0.1:0", *extra], directory)
     try:
         line = service.wait_for_line("gatepassd: listening", timeout=30)
         ports = dict(re.findall(r"(grpc|http|forward-auth|admin)=\S*:(\d+)", line))

@@ -45,9 +45,13 @@ public final class ServiceMetrics: Sendable {
     let logDropped: Metrics.Counter
 
     public static let transports = ["grpc", "http", "forward-auth"]
+    /// False: per-request series (decisions, durations, bad input) are not recorded
+    /// (`gatepassd --no-metrics`, to measure what recording costs).
+    let recordsRequests: Bool
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), recordsRequests: Bool = true) {
         self.registry = registry
+        self.recordsRequests = recordsRequests
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "gatepass", metricName: metric, unitName: unit, helpText: help)
         }
@@ -101,6 +105,7 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts one decision. `entry` is the entry that decided, from the bundle.
     func countDecision(transport: String, allowed: Bool, reason: Decision.Reason, entry: String?, nanoseconds: Int) {
+        guard recordsRequests else { return }
         let key = DecisionKey(transport: transport, allowed: allowed, reason: reason, entry: entry ?? "none")
         let counter = decisions.withLock { table -> Metrics.Counter in
             if let counter = table[key] { return counter }
@@ -114,11 +119,12 @@ public final class ServiceMetrics: Sendable {
         decisionDuration[transport]?.recordNanoseconds(nanoseconds)
     }
 
-    func countBadInput(transport: String) { badInput[transport]?.increment() }
-    func countUnavailable(transport: String) { unavailable[transport]?.increment() }
+    func countBadInput(transport: String) { if recordsRequests { badInput[transport]?.increment() } }
+    func countUnavailable(transport: String) { if recordsRequests { unavailable[transport]?.increment() } }
 
     /// Records one request's handler time on `transport`.
     public func recordRequest(transport: String, nanoseconds: Int) {
+        guard recordsRequests else { return }
         requestDuration[transport]?.recordNanoseconds(nanoseconds)
     }
 

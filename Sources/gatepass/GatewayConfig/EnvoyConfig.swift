@@ -82,8 +82,10 @@ struct EnvoyConfig {
                           cluster_name: gatepass_grpc
         """ + (options.services.count > 1 ? """
 
-                          # Several replicas: a failed check is retried once on another one.
+                          # Several replicas: a check that cannot reach a replica, or that a replica
+                          # without a bundle answers UNAVAILABLE, is retried once on another one.
                           retry_policy:
+                            retry_on: "connect-failure,refused-stream,reset,unavailable"
                             num_retries: 1
                             retry_back_off: { base_interval: 0.01s, max_interval: 0.05s }
         """ : "") + """

@@ -27,6 +27,7 @@ struct NginxConfig {
         }
         """ + (options.services.count > 1 ? """
 
+
         # The decision service replicas: round robin; a replica that fails is skipped for 10s,
         # and a failed check is tried on the next one (never answered as an allow).
         upstream gatepass_decision {
