@@ -1,26 +1,31 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOCore
 import NIOPosix
 public import ServiceLifecycle
 
 /// The gRPC listener (HTTP/2, plaintext, on loopback by default) with the ext_authz and
 /// health services, as a lifecycle `Service`.
 ///
-/// With `sameThread` (the default), connections and RPC tasks share one dedicated event
-/// loop (`EventLoopTaskExecutor`): Envoy keeps one HTTP/2 connection per worker, so that
-/// loop carries every Check of a worker either way, and no request hops between threads.
+/// With `threads` set (the default: one per core), connections and RPC tasks share a
+/// dedicated event-loop group (`EventLoopTaskExecutor`): each connection's requests run on
+/// its own loop (Envoy keeps one HTTP/2 connection per worker), and no request hops between
+/// threads. `threads: nil` leaves RPC tasks on Swift's global executor.
 public final class GRPCListener: Service, Sendable {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let address: ListenAddress
     let executor: EventLoopTaskExecutor?
 
-    public init(address: ListenAddress, core: DecisionCore, sameThread: Bool = true) {
+    /// `onEventLoops`: RPC tasks run on their connection's loop, in a group of `threads`
+    /// loops (default: one per core); false: on Swift's global executor.
+    public init(address: ListenAddress, core: DecisionCore, onEventLoops: Bool = true, threads: Int? = nil) {
+        let threads = onEventLoops ? (threads ?? System.coreCount) : nil
         self.address = address
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // A CheckRequest is a few KiB; anything far larger is refused by the transport.
         config.rpc.maxRequestPayloadSize = 1 << 20
-        let group = sameThread ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : MultiThreadedEventLoopGroup.singleton
-        executor = sameThread ? EventLoopTaskExecutor(group.next()) : nil
+        let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? MultiThreadedEventLoopGroup.singleton
+        executor = threads == nil ? nil : EventLoopTaskExecutor(group)
         server = GRPCServer(transport: .http2NIOPosix(address: address.isIPv6 ? .ipv6(host: address.host, port: address.port)
                                                                               : .ipv4(host: address.host, port: address.port),
                                                       transportSecurity: .plaintext, config: config, eventLoopGroup: group),

@@ -67,6 +67,9 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(name: .customLong("grpc-executor"), help: "Where gRPC requests run: `event-loop` (on the connection's own thread, the default) or `global` (Swift's global executor; more threads, more hand-offs).")
     var grpcExecutor: String = "event-loop"
 
+    @Option(name: .customLong("grpc-threads"), help: "Event-loop threads of the gRPC listener (default: one per core).")
+    var grpcThreads: Int?
+
     @Option(help: "Envoy ext_authz HTTP service listener.")
     var http: String?
 
@@ -128,6 +131,7 @@ struct Gatepassd: AsyncParsableCommand {
         if !httpPathPrefix.isEmpty && !httpPathPrefix.hasPrefix("/") {
             throw ValidationError("--http-path-prefix must start with `/`")
         }
+        if let grpcThreads, !(1...256).contains(grpcThreads) { throw ValidationError("--grpc-threads must be between 1 and 256") }
         if grpcExecutor != "event-loop" && grpcExecutor != "global" {
             throw ValidationError("--grpc-executor: `\(grpcExecutor)` is not event-loop or global")
         }

@@ -96,7 +96,7 @@ extension Gatepassd {
                 throw StartupError(ListenerError(listener: flag, address: address, reason: "\(error)").description)
             }
         }
-        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core, sameThread: grpcExecutor == "event-loop") }
+        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core, onEventLoops: grpcExecutor == "event-loop", threads: grpcThreads) }
 
         // Shut down in reverse order: readiness first, then the listeners drain, then the
         // decision log flushes, then the reloader stops.
