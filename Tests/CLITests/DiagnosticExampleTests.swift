@@ -32,6 +32,32 @@ final class DiagnosticExampleTests: XCTestCase {
         return (found, transcript)
     }
 
+    /// What a user sees: the text diagnostics (standard error), then the summary (standard
+    /// output), pinned in `<code>/output.txt` and shown by the document. Re-record with
+    /// `GATEPASS_RECORD_GOLDEN=1`, then run scripts/diagnostics-doc.py.
+    func testTheTextOutputOfEachFailingExampleIsPinned() throws {
+        let record = ProcessInfo.processInfo.environment["GATEPASS_RECORD_GOLDEN"] == "1"
+        for code in DiagnosticCode.all {
+            let directory = Self.examples.appendingPathComponent(code.id)
+            let side = directory.appendingPathComponent("failing")
+            guard FileManager.default.fileExists(atPath: side.path) else { continue }
+            var arguments = ["check", "."]
+            if let text = try? String(contentsOf: side.appendingPathComponent("ARGS"), encoding: .utf8) {
+                arguments = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            }
+            let output = try GatepassProcess.run(arguments, in: side)
+            let actual = output.stderr + output.stdout
+            let golden = directory.appendingPathComponent("output.txt")
+            if record {
+                try Data(actual.utf8).write(to: golden)
+                continue
+            }
+            let expected = (try? String(contentsOf: golden, encoding: .utf8)) ?? ""
+            XCTAssertEqual(actual, expected, "\(code.id): the output differs from \(code.id)/output.txt (GATEPASS_RECORD_GOLDEN=1 re-records it)")
+        }
+        if record { XCTFail("recorded the example outputs; run scripts/diagnostics-doc.py and review `git diff docs/`") }
+    }
+
     func testEveryCodeHasAnExample() throws {
         let listed = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path).filter { !$0.hasPrefix(".") }
         XCTAssertEqual(Set(listed), Set(DiagnosticCode.all.map(\.id)), "one example directory per code, no others")
