@@ -43,3 +43,51 @@ for _, code, title in codes:
         current = group
     out.append(f"| {code} | {title.replace(chr(92) + chr(34), chr(34))} |")
 (root / "docs/diagnostics.md").write_text("\n".join(out) + "\n")
+
+# Examples: per code, a minimal failing input and its fix, from docs/diagnostic-examples/
+# (checked by DiagnosticExampleTests: the failing input yields exactly that code, the fix
+# does not yield it).
+examples = root / "docs/diagnostic-examples"
+titles = {code: title.replace(chr(92) + chr(34), chr(34)) for _, code, title in codes}
+
+
+def render_side(directory, output=None):
+    lines = []
+    args = directory / "ARGS"
+    command = args.read_text().strip() if args.exists() else "check ."
+    console = ["```console", f"$ gatepass {command}"]
+    if output is not None and output.exists():
+        console += output.read_text().rstrip("\n").splitlines()
+    console += ["```", ""]
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name not in ("ARGS", "EXPECT")):
+        name = path.relative_to(directory).as_posix()
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+            name += " (not UTF-8: shown as Latin-1)"
+        language = "json" if name.endswith(".json") else "yaml"
+        lines += [f"`{name}`:", "", f"```{language}", text.rstrip("\n"), "```", ""]
+    return lines + console
+
+
+out = (root / "docs/diagnostics.md").read_text().rstrip("\n").splitlines()
+out += ["", "## Examples", "",
+        "Each code with a minimal input that produces it, and the same input fixed. The inputs",
+        "live in `docs/diagnostic-examples/<code>/failing` and `…/fixed`; a test runs each",
+        "command there and checks that the failing input yields exactly that code and the fixed",
+        "one no diagnostic at all, and pins the output shown (`<code>/output.txt`). Most are one",
+        "policy file checked with `gatepass check .`; the note says when another kind of input",
+        "is needed."]
+for _, code, _ in codes:
+    directory = examples / code
+    out += ["", f"### {code}: {titles[code]}", ""]
+    note = directory / "NOTE"
+    if note.exists():
+        out += [note.read_text().strip(), ""]
+    out += ["Failing:", ""] + render_side(directory / "failing", directory / "output.txt")
+    out += ["Fixed:", ""] + render_side(directory / "fixed")
+    while out[-1] == "":
+        out.pop()
+(root / "docs/diagnostics.md").write_text("\n".join(out) + "\n")

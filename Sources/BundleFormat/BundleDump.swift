@@ -45,6 +45,7 @@ public enum BundleDump {
             for claim in entry.forwardedClaims {
                 out.append("      forward \(claim.path.joined(separator: ".")) -> \(claim.header)")
             }
+            if entry.allowCorsPreflight { out.append("      cors preflight: passes without a token") }
         }
 
         out.append("keys (\(program.keys.count))")
@@ -61,7 +62,7 @@ public enum BundleDump {
         out.append("rules (\(program.rules.count))")
         for (index, rule) in program.rules.enumerated() {
             let entry = Int(rule.entry) < program.entries.count ? program.entries[Int(rule.entry)].name : "?"
-            out.append("  r\(index) \(entry)  domain \(rule.domain)  path \(rule.path)\(rule.ignoreCase ? "  ignoreCase" : "")  \(location(rule.source, program))")
+            out.append("  r\(index) \(entry)  domain \(rule.domain)  path \(rule.path)\(rule.ignoreCase ? "  ignoreCase" : "")\(rule.methods.map { "  methods " + MethodMask.names($0).joined(separator: ",") } ?? "")  \(location(rule.source, program))")
         }
 
         out.append("domain trie (\(program.domainNodes.count) nodes; labels from the last)")
@@ -78,7 +79,14 @@ public enum BundleDump {
         for (index, node) in program.pathNodes.enumerated() {
             let protecting = node.protecting.members.map { $0 < program.entries.count ? program.entries[$0].name : "?" }
             let matched = node.matchedRules.map { "r\($0)" }.joined(separator: ", ")
-            out.append("  p\(index) protects {\(protecting.joined(separator: ", "))}" + (matched.isEmpty ? "" : "  matches \(matched)"))
+            out.append("  p\(index) protects {\(protecting.joined(separator: ", "))}" + (matched.isEmpty ? "" : "  matches \(matched)")
+                       + (node.methodSplits.isEmpty ? "" : "  (other methods)"))
+            for split in node.methodSplits {
+                let names = split.protecting.members.map { $0 < program.entries.count ? program.entries[$0].name : "?" }
+                let rules = split.matchedRules.map { "r\($0)" }.joined(separator: ", ")
+                out.append("      methods \(MethodMask.names(split.methods).joined(separator: ",")): protects {\(names.joined(separator: ", "))}"
+                           + (rules.isEmpty ? "" : "  matches \(rules)"))
+            }
             for edge in node.exact { out.append("      \"\(edge.segment)\" -> p\(edge.node)") }
             for edge in node.folded { out.append("      any case \"\(edge.segment)\" -> p\(edge.node)") }
             out.append("      other -> p\(node.other)")

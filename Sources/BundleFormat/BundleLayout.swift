@@ -2,7 +2,10 @@
 enum BundleLayout {
     /// PNG-style magic: a high byte, the name, and line endings that text transfers mangle.
     static let magic: [UInt8] = [0x89, UInt8(ascii: "G"), UInt8(ascii: "P"), UInt8(ascii: "B"), 0x0D, 0x0A, 0x1A, 0x0A]
-    static let formatVersion: UInt16 = 1
+    /// 2: rule methods, path-node method splits and entry flags (`allowCorsPreflight`).
+    static let formatVersion: UInt16 = 2
+    /// Entry flag bit 0: CORS preflights are not protected by the entry.
+    static let corsPreflightFlag: UInt8 = 1
     static let headerSize = 16
     static let sectionEntrySize = 12
     static let digestSize = 32

@@ -119,6 +119,7 @@ public struct BundleWriter: Sendable {
                 w.u32(strings.id(claim.header))
             }
             w.u32(entry.source)
+            w.u8(entry.allowCorsPreflight ? BundleLayout.corsPreflightFlag : 0)
         }
         return w.bytes
     }
@@ -167,6 +168,8 @@ public struct BundleWriter: Sendable {
             w.u32(strings.id(rule.path))
             w.bool(rule.ignoreCase)
             w.u32(rule.source)
+            // 0: any method (a rule never lists no method).
+            w.u16(rule.methods ?? 0)
         }
         return w.bytes
     }
@@ -228,6 +231,12 @@ public struct BundleWriter: Sendable {
             }
             body.u32(setID(node.protecting.words))
             body.u32(listID(node.matchedRules))
+            body.count(node.methodSplits.count)
+            for split in node.methodSplits {
+                body.u16(split.methods)
+                body.u32(setID(split.protecting.words))
+                body.u32(listID(split.matchedRules))
+            }
         }
         var w = ByteWriter()
         w.count(sets.count)

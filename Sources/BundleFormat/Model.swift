@@ -137,10 +137,15 @@ public struct Entry: Sendable, Hashable {
     public var forwardedClaims: [ForwardedClaim]
     /// Where the entry is declared (its `name`), an index into the source map.
     public var source: UInt32
+    /// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
+    /// not protected by this entry.
+    public var allowCorsPreflight: Bool
 
     public init(name: String, mode: Mode, issuer: String, subject: String?, audiences: [String], algorithms: [String],
                 clockSkew: UInt32, requireExpiration: Bool, maxLifetime: UInt32?, keyIndices: [UInt32],
-                tokenLocations: [TokenLocation], claimChecks: [ClaimCheck], forwardedClaims: [ForwardedClaim], source: UInt32) {
+                tokenLocations: [TokenLocation], claimChecks: [ClaimCheck], forwardedClaims: [ForwardedClaim], source: UInt32,
+                allowCorsPreflight: Bool = false) {
+        self.allowCorsPreflight = allowCorsPreflight
         self.name = name
         self.mode = mode
         self.issuer = issuer
@@ -300,13 +305,81 @@ public struct PathNode: Sendable, Hashable {
     public var protecting: EntrySet
     /// The rules that match a path ending here (for explanations).
     public var matchedRules: [UInt32]
+    /// Where rules with `methods` make the outcome depend on the request method: for the
+    /// methods of a split, its protecting set and matched rules replace the node's own,
+    /// which then hold for every other method. Masks are non-empty, disjoint, use only
+    /// `MethodMask.known` bits, and are sorted; empty when no rule here names methods.
+    public var methodSplits: [MethodSplit]
 
-    public init(exact: [PathEdge], folded: [PathEdge], other: UInt32, protecting: EntrySet, matchedRules: [UInt32]) {
+    public init(exact: [PathEdge], folded: [PathEdge], other: UInt32, protecting: EntrySet, matchedRules: [UInt32],
+                methodSplits: [MethodSplit] = []) {
         self.exact = exact
         self.folded = folded
         self.other = other
         self.protecting = protecting
         self.matchedRules = matchedRules
+        self.methodSplits = methodSplits
+    }
+
+    /// The protecting set and matched rules for a request method (its `MethodMask` bit,
+    /// nil for a method outside the known set): at most nine splits, whatever the rules.
+    public func outcome(methodBit: Int?) -> (protecting: EntrySet, matchedRules: [UInt32]) {
+        if let methodBit {
+            for split in methodSplits where split.methods & (1 << UInt16(methodBit)) != 0 {
+                return (split.protecting, split.matchedRules)
+            }
+        }
+        return (protecting, matchedRules)
+    }
+}
+
+/// A path node's outcome for some request methods.
+public struct MethodSplit: Sendable, Hashable {
+    /// `MethodMask` bits.
+    public var methods: UInt16
+    public var protecting: EntrySet
+    public var matchedRules: [UInt32]
+
+    public init(methods: UInt16, protecting: EntrySet, matchedRules: [UInt32]) {
+        self.methods = methods
+        self.protecting = protecting
+        self.matchedRules = matchedRules
+    }
+}
+
+/// The HTTP methods a rule can name (RFC 9110 §9 and RFC 5789), one bit each in this
+/// order. Method names are case-sensitive: `get` is not `GET`. Any other method matches
+/// only rules without `methods`.
+public enum MethodMask {
+    public static let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+    /// Every known bit.
+    public static let all: UInt16 = (1 << UInt16(known.count)) - 1
+    /// The bit of `OPTIONS`.
+    public static let optionsBit = 6
+
+    /// The bit of a method, compared case-sensitively; nil outside the known set.
+    public static func bit(of method: String) -> Int? {
+        switch method {
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "DELETE": 4
+        case "CONNECT": 5
+        case "OPTIONS": 6
+        case "TRACE": 7
+        case "PATCH": 8
+        default: nil
+        }
+    }
+
+    public static func mask(_ methods: [String]) -> UInt16 {
+        methods.reduce(0) { mask, method in mask | (bit(of: method).map { 1 << UInt16($0) } ?? 0) }
+    }
+
+    /// The method names of a mask, in the known order.
+    public static func names(_ mask: UInt16) -> [String] {
+        known.indices.filter { mask & (1 << UInt16($0)) != 0 }.map { known[$0] }
     }
 }
 
@@ -327,8 +400,11 @@ public struct RuleInfo: Sendable, Hashable {
     public var path: String
     public var ignoreCase: Bool
     public var source: UInt32
+    /// The rule's `methods` as `MethodMask` bits; nil: any method.
+    public var methods: UInt16?
 
-    public init(entry: UInt32, domain: String, path: String, ignoreCase: Bool, source: UInt32) {
+    public init(entry: UInt32, domain: String, path: String, ignoreCase: Bool, source: UInt32, methods: UInt16? = nil) {
+        self.methods = methods
         self.entry = entry
         self.domain = domain
         self.path = path

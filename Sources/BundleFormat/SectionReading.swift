@@ -72,7 +72,7 @@ struct ReadContext {
     }
 
     func entries(_ reader: inout ByteReader) throws(BundleError) -> [Entry] {
-        let count = try reader.count(minimumItemSize: 40)
+        let count = try reader.count(minimumItemSize: 41)
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
@@ -103,9 +103,24 @@ struct ReadContext {
                 name: name, mode: mode, issuer: issuer, subject: subject, audiences: audiences, algorithms: algorithms,
                 clockSkew: skew, requireExpiration: requireExpiration, maxLifetime: hasLifetime ? lifetime : nil,
                 keyIndices: keyIndices, tokenLocations: locations, claimChecks: checks, forwardedClaims: forwarded,
-                source: try reader.u32()))
+                source: try reader.u32(), allowCorsPreflight: try entryFlags(&reader)))
         }
         return entries
+    }
+
+    /// The entry flags byte; unknown bits are refused.
+    func entryFlags(_ reader: inout ByteReader) throws(BundleError) -> Bool {
+        let flags = try reader.u8()
+        guard flags & ~BundleLayout.corsPreflightFlag == 0 else { throw reader.failure("unknown entry flags \(flags)") }
+        return flags & BundleLayout.corsPreflightFlag != 0
+    }
+
+    /// A rule's method mask: 0 is any method; bits outside the known methods are refused.
+    func methodMask(_ reader: inout ByteReader, allowZero: Bool) throws(BundleError) -> UInt16 {
+        let mask = try reader.u16()
+        guard mask & ~MethodMask.all == 0 else { throw reader.failure("unknown method bits \(mask)") }
+        guard allowZero || mask != 0 else { throw reader.failure("an empty method mask") }
+        return mask
     }
 
     func claimCheck(_ reader: inout ByteReader) throws(BundleError) -> ClaimCheck {
@@ -146,12 +161,15 @@ struct ReadContext {
     }
 
     func rules(_ reader: inout ByteReader) throws(BundleError) -> [RuleInfo] {
-        let count = try reader.count(minimumItemSize: 17)
+        let count = try reader.count(minimumItemSize: 19)
         var rules: [RuleInfo] = []
         rules.reserveCapacity(count)
         for _ in 0..<count {
-            rules.append(RuleInfo(entry: try reader.u32(), domain: try string(&reader), path: try string(&reader),
-                                  ignoreCase: try reader.bool(), source: try reader.u32()))
+            let entry = try reader.u32(), domain = try string(&reader), path = try string(&reader)
+            let ignoreCase = try reader.bool(), source = try reader.u32()
+            let methods = try methodMask(&reader, allowZero: true)
+            rules.append(RuleInfo(entry: entry, domain: domain, path: path, ignoreCase: ignoreCase, source: source,
+                                  methods: methods == 0 ? nil : methods))
         }
         return rules
     }
@@ -198,7 +216,7 @@ struct ReadContext {
         var lists: [[UInt32]] = []
         lists.reserveCapacity(listCount)
         for _ in 0..<listCount { lists.append(try u32List(&reader)) }
-        let count = try reader.count(minimumItemSize: 20)
+        let count = try reader.count(minimumItemSize: 24)
         var nodes: [PathNode] = []
         nodes.reserveCapacity(count)
         for _ in 0..<count {
@@ -217,7 +235,23 @@ struct ReadContext {
             }
             let setIndex = Int(try reader.u32()), listIndex = Int(try reader.u32())
             guard setIndex < sets.count, listIndex < lists.count else { throw reader.failure("a path node refers to a set or rule list that does not exist") }
-            nodes.append(PathNode(exact: edgeLists[0], folded: edgeLists[1], other: other, protecting: sets[setIndex], matchedRules: lists[listIndex]))
+            let splitCount = try reader.count(minimumItemSize: 10)
+            guard splitCount <= MethodMask.known.count else { throw reader.failure("\(splitCount) method splits in one path node") }
+            var splits: [MethodSplit] = []
+            var seen: UInt16 = 0
+            for _ in 0..<splitCount {
+                let mask = try methodMask(&reader, allowZero: false)
+                // Disjoint and in increasing order: one canonical encoding per node.
+                guard mask & seen == 0, splits.last.map({ $0.methods < mask }) ?? true else {
+                    throw reader.failure("method splits overlap or are not sorted")
+                }
+                seen |= mask
+                let splitSet = Int(try reader.u32()), splitList = Int(try reader.u32())
+                guard splitSet < sets.count, splitList < lists.count else { throw reader.failure("a method split refers to a set or rule list that does not exist") }
+                splits.append(MethodSplit(methods: mask, protecting: sets[splitSet], matchedRules: lists[splitList]))
+            }
+            nodes.append(PathNode(exact: edgeLists[0], folded: edgeLists[1], other: other, protecting: sets[setIndex], matchedRules: lists[listIndex],
+                                  methodSplits: splits))
         }
         return nodes
     }
@@ -252,11 +286,13 @@ enum CrossReferences {
         for node in program.pathNodes {
             try check(node.other, program.pathNodes.count, "path node")
             for edge in node.exact + node.folded { try check(edge.node, program.pathNodes.count, "path node") }
-            guard node.protecting.words.count <= entryWords,
-                  node.protecting.members.allSatisfy({ $0 < program.entries.count }) else {
-                throw .malformed("an entry set names entries that do not exist")
+            for outcome in [(node.protecting, node.matchedRules)] + node.methodSplits.map({ ($0.protecting, $0.matchedRules) }) {
+                guard outcome.0.words.count <= entryWords,
+                      outcome.0.members.allSatisfy({ $0 < program.entries.count }) else {
+                    throw .malformed("an entry set names entries that do not exist")
+                }
+                for rule in outcome.1 { try check(rule, program.rules.count, "rule") }
             }
-            for rule in node.matchedRules { try check(rule, program.rules.count, "rule") }
         }
     }
 }

@@ -30,10 +30,10 @@ public enum TrieWalk {
         return current
     }
 
-    /// The entries that protect a request, by walking both tries.
-    public static func protecting(_ program: DecisionProgram, reversedLabels: [String]?, segments: [String]) -> EntrySet {
+    /// The entries that protect a request of `method`, by walking both tries.
+    public static func protecting(_ program: DecisionProgram, reversedLabels: [String]?, segments: [String], method: String = "GET") -> EntrySet {
         let node = pathNode(program, domainClass: domainClass(program, reversedLabels: reversedLabels), segments: segments)
-        return program.pathNodes[Int(node)].protecting
+        return program.pathNodes[Int(node)].outcome(methodBit: MethodMask.bit(of: method)).protecting
     }
 
     /// A label or segment that is no key of `used`, for witnesses that must fall off a

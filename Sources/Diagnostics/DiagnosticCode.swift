@@ -54,6 +54,7 @@ extension DiagnosticCode {
     public static let invalidTokenLocation = DiagnosticCode("GP216", "an invalid token location")
     public static let invalidDomainPattern = DiagnosticCode("GP220", "an invalid rule domain")
     public static let invalidPathPattern = DiagnosticCode("GP221", "an invalid rule path")
+    public static let invalidMethod = DiagnosticCode("GP222", "an unknown or malformed HTTP method in a rule")
 
     // MARK: GP3xx: keys
     public static let jwksSyntax = DiagnosticCode("GP300", "a JWKS that is not valid JSON")
@@ -104,7 +105,7 @@ extension DiagnosticCode {
         .unsupportedVersion, .missingKey, .wrongNodeKind, .unknownKey, .invalidEnumValue,
         .invalidBoolean, .invalidInteger, .invalidDuration, .jwksSourceCount, .jwksFileUnreadable,
         .duplicateName, .invalidName, .emptyValue, .unsupportedAuthenticationType, .duplicateValue,
-        .invalidHeaderName, .invalidTokenLocation, .invalidDomainPattern, .invalidPathPattern,
+        .invalidHeaderName, .invalidTokenLocation, .invalidDomainPattern, .invalidPathPattern, .invalidMethod,
         .jwksSyntax, .jwksStructure, .keyEncoding, .keyWeak, .keyInvalid, .keyUnsupported,
         .keyAlgorithmMismatch, .duplicateKid, .privateKeyLeaked, .notVerificationKey,
         .noVerificationKey, .algorithmsMatchNoKey, .keysWithoutKid, .secretFromEnvironment, .inlineSecret,

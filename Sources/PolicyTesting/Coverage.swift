@@ -7,16 +7,23 @@ public import BundleFormat
 /// comes with a witness request (a host and a path, shortest first) so an uncovered region
 /// can be read and tested.
 public struct Coverage: Sendable {
+    /// Requests of one region also share their method's outcome: rules with `methods`
+    /// split a path node's requests by method, and a CORS preflight that an entry lets
+    /// through (`allowCorsPreflight`) is a region of its own.
     public struct Region: Sendable, Hashable {
         public var domainClass: Int
         public var protecting: [Int]
         public var matchedRules: [UInt32]
+        public var corsPreflight: Bool = false
     }
 
     public struct Witness: Sendable {
         public var host: String?
         public var path: String
         public var protecting: [String]
+        /// The methods of the region (`GET, HEAD`, `methods other than GET`, `OPTIONS (CORS
+        /// preflight)`); nil when the region holds every method.
+        public var methods: String? = nil
     }
 
     public private(set) var regions: [Region: Witness] = [:]
@@ -34,10 +41,10 @@ public struct Coverage: Sendable {
         let hosts = Self.classWitnesses(program)
         for (classIndex, host) in hosts {
             for (node, segments) in Self.pathWitnesses(program, root: program.domainClasses[classIndex].pathRoot) {
-                let region = Self.region(program, domainClass: classIndex, pathNode: Int(node))
-                guard regions[region] == nil else { continue }
-                let protecting = program.pathNodes[Int(node)].protecting.members.map { program.entries[$0].name }
-                regions[region] = Witness(host: host, path: "/" + segments.joined(separator: "/"), protecting: protecting)
+                for (region, methods) in Self.methodRegions(program, domainClass: classIndex, pathNode: Int(node)) where regions[region] == nil {
+                    let protecting = region.protecting.map { program.entries[$0].name }
+                    regions[region] = Witness(host: host, path: "/" + segments.joined(separator: "/"), protecting: protecting, methods: methods)
+                }
             }
         }
         for (entryIndex, entry) in program.entries.enumerated() {
@@ -49,9 +56,33 @@ public struct Coverage: Sendable {
         }
     }
 
-    static func region(_ program: DecisionProgram, domainClass: Int, pathNode: Int) -> Region {
+    /// The region a request of `method` reaches at a path node; `bypassed` are the entries
+    /// a CORS preflight passed.
+    static func region(_ program: DecisionProgram, domainClass: Int, pathNode: Int, method: String = "GET", bypassed: Set<Int> = []) -> Region {
+        let outcome = program.pathNodes[pathNode].outcome(methodBit: MethodMask.bit(of: method))
+        return Region(domainClass: domainClass, protecting: outcome.protecting.members.filter { !bypassed.contains($0) },
+                      matchedRules: outcome.matchedRules, corsPreflight: !bypassed.isEmpty)
+    }
+
+    /// The regions of a path node, one per method outcome (and one for CORS preflights an
+    /// entry lets through), with their methods as text (nil: every method).
+    static func methodRegions(_ program: DecisionProgram, domainClass: Int, pathNode: Int) -> [(Region, String?)] {
         let node = program.pathNodes[pathNode]
-        return Region(domainClass: domainClass, protecting: node.protecting.members, matchedRules: node.matchedRules)
+        var result: [(Region, String?)] = []
+        let split = node.methodSplits.reduce(UInt16(0)) { $0 | $1.methods }
+        let others = MethodMask.names(MethodMask.all & ~split)
+        result.append((Region(domainClass: domainClass, protecting: node.protecting.members, matchedRules: node.matchedRules),
+                       split == 0 ? nil : others.isEmpty ? "methods other than the standard nine" : others.joined(separator: ", ") + " and other methods"))
+        for methodSplit in node.methodSplits {
+            result.append((Region(domainClass: domainClass, protecting: methodSplit.protecting.members, matchedRules: methodSplit.matchedRules),
+                           MethodMask.names(methodSplit.methods).joined(separator: ", ")))
+        }
+        let options = node.outcome(methodBit: MethodMask.optionsBit)
+        let bypassed = Set(options.protecting.members.filter { program.entries[$0].allowCorsPreflight })
+        if !bypassed.isEmpty {
+            result.append((region(program, domainClass: domainClass, pathNode: pathNode, method: "OPTIONS", bypassed: bypassed), "OPTIONS (CORS preflight)"))
+        }
+        return result
     }
 
     mutating func cover(region: Region) { coveredRegions.insert(region) }
@@ -64,7 +95,7 @@ public struct Coverage: Sendable {
     /// Uncovered regions, in a stable order, with their witnesses.
     public var uncoveredRegions: [(Region, Witness)] {
         regions.filter { !coveredRegions.contains($0.key) }
-            .sorted { ($0.key.domainClass, $0.value.path) < ($1.key.domainClass, $1.value.path) }
+            .sorted { ($0.key.domainClass, $0.value.path, $0.value.methods ?? "") < ($1.key.domainClass, $1.value.path, $1.value.methods ?? "") }
     }
 
     public var uncoveredClaims: [String] {

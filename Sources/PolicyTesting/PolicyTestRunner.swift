@@ -117,7 +117,9 @@ public struct PolicyTestRunner: Sendable {
 
     func record(_ decision: Decision, program: DecisionProgram, coverage: inout Coverage) {
         if let explanation = decision.explanation {
-            coverage.cover(region: Coverage.region(program, domainClass: explanation.domainClassIndex, pathNode: explanation.pathNode))
+            let bypassed = Set(program.entries.indices.filter { explanation.corsPreflightBypassed.contains(program.entries[$0].name) })
+            coverage.cover(region: Coverage.region(program, domainClass: explanation.domainClassIndex, pathNode: explanation.pathNode,
+                                                   method: explanation.method, bypassed: bypassed))
         }
         guard let name = decision.authentication, let entry = program.entries.firstIndex(where: { $0.name == name }) else { return }
         if decision.isAllowed {
@@ -187,7 +189,10 @@ public struct PolicyTestRunner: Sendable {
 
     static func explain(_ decision: Decision) -> [String] {
         guard let explanation = decision.explanation else { return [] }
-        var lines = ["host \(explanation.host ?? "(none)"), path \(explanation.path), domain class \(explanation.domainClass), path node p\(explanation.pathNode)"]
+        var lines = ["\(explanation.method) host \(explanation.host ?? "(none)"), path \(explanation.path), domain class \(explanation.domainClass), path node p\(explanation.pathNode)"]
+        if !explanation.corsPreflightBypassed.isEmpty {
+            lines.append("CORS preflight passes without a token: " + explanation.corsPreflightBypassed.joined(separator: ", "))
+        }
         if explanation.protecting.isEmpty { lines.append("no entry protects the request") }
         for entry in explanation.protecting {
             lines.append("protected by \(entry.name) (\(entry.mode)): " + entry.because.joined(separator: "; "))

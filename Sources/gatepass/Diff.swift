@@ -248,7 +248,10 @@ enum DiffJSON {
             ("details", .array(change.details.map(JSONOutput.string))),
             ("regions", .int(change.regionCount)),
             ("witnesses", .array(change.witnesses.map { witness in
-                .object([("host", witness.host.map(JSONOutput.string) ?? .null), ("path", .string(witness.path))])
+                var members: [(String, JSONOutput)] = [("host", witness.host.map(JSONOutput.string) ?? .null), ("path", .string(witness.path))]
+                if let methods = witness.methods { members.append(("methods", .array(methods.map(JSONOutput.string)))) }
+                if witness.corsPreflight { members.append(("corsPreflight", .bool(true))) }
+                return .object(members)
             })),
             ("oldLocations", .array(change.oldLocations.map(location))),
             ("newLocations", .array(change.newLocations.map(location))),

@@ -279,12 +279,16 @@ enum DecisionJSON {
         var members: [(String, JSONOutput)] = [
             ("host", explanation.host.map { .string($0) } ?? .null),
             ("path", .string(explanation.path)),
+            ("method", .string(explanation.method)),
             ("domainClass", .string(explanation.domainClass)),
             ("pathNode", .int(explanation.pathNode)),
             ("protecting", .array(explanation.protecting.map { entry in
                 .object([("entry", .string(entry.name)), ("mode", .string(entry.mode)), ("because", .array(entry.because.map { .string($0) }))])
             })),
         ]
+        if !explanation.corsPreflightBypassed.isEmpty {
+            members.append(("corsPreflightPasses", .array(explanation.corsPreflightBypassed.map { .string($0) })))
+        }
         if let token = explanation.token {
             members.append(("token", .object([
                 ("foundAt", .array(token.foundAt.map { .string($0) })),

@@ -105,7 +105,8 @@ struct Test: ParsableCommand {
         text += "\(coverage.covered) of \(coverage.total) (\(percent(coverage.percent)))\n"
         for (_, witness) in coverage.uncoveredRegions {
             let protecting = witness.protecting.isEmpty ? "public" : "protected by " + witness.protecting.joined(separator: ", ")
-            text += "  region not exercised: host \(witness.host ?? "(none)") path \(witness.path) (\(protecting))\n"
+            let methods = witness.methods.map { ", methods \($0)" } ?? ""
+            text += "  region not exercised: host \(witness.host ?? "(none)") path \(witness.path)\(methods) (\(protecting))\n"
         }
         for claim in coverage.uncoveredClaims {
             text += "  claim requirement not exercised: \(claim)\n"

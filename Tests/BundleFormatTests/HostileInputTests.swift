@@ -42,8 +42,10 @@ final class HostileInputTests: XCTestCase {
 
     func testUnsupportedVersionAndUnknownFlagsFail() {
         var parts = BundleParts(bundle)
-        parts.version = 2
-        XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(2))
+        parts.version = 3
+        XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(3))
+        parts.version = 1
+        XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(1), "version 1 had no method masks: recompile")
         parts = BundleParts(bundle)
         parts.flags = 0x0002
         assertMalformed(parts.framed(), "unknown flag")
@@ -193,6 +195,7 @@ final class HostileInputTests: XCTestCase {
             ("claim type", { $0.entries[1].claimChecks[17].operation = .hasType(.stringArray) }, .entries, [5, 0xFF]),
             ("key material", { $0.keys[1].material = .spki(Array(repeating: 0xA5, count: 32)) }, .keys, [3, 0xFF]),
             ("rule ignoreCase", { $0.rules[1].ignoreCase = true }, .rules, [2]),
+            ("entry flags", { $0.entries[0].allowCorsPreflight = true }, .entries, [2, 0x80, 0xFF]),
         ]
         let original = BundleParts(BundleWriter().write(SamplePrograms.full()))
         for (name, change, kind, values) in cases {
@@ -207,6 +210,31 @@ final class HostileInputTests: XCTestCase {
                 parts[kind][offset] = value
                 assertMalformed(parts.framed(), "\(name) = \(value)")
             }
+        }
+    }
+
+    /// Method masks: only the nine known bits, never empty in a split, splits disjoint and
+    /// sorted, and their sets and rule lists in range.
+    func testBadMethodMasksFail() {
+        let breakers: [(String, (inout DecisionProgram) -> Void)] = [
+            ("rule mask bit 9", { $0.rules[0].methods = 1 << 9 }),
+            ("rule mask bit 15", { $0.rules[2].methods = 0x8003 }),
+            ("split mask bit 9", { $0.pathNodes[2].methodSplits[1].methods = 1 << 9 }),
+            ("split mask bits 9-15", { $0.pathNodes[2].methodSplits[0].methods = 0xFE05 }),
+            ("empty split mask", { $0.pathNodes[2].methodSplits[0].methods = 0 }),
+            ("overlapping splits", { $0.pathNodes[2].methodSplits[1].methods = 0b1_0000_0100 }),
+            ("unsorted splits", { $0.pathNodes[2].methodSplits.reverse() }),
+            ("repeated split", { $0.pathNodes[2].methodSplits[1] = $0.pathNodes[2].methodSplits[0] }),
+            ("ten splits", { program in
+                program.pathNodes[0].methodSplits = (0..<10).map { MethodSplit(methods: 1 << UInt16($0), protecting: EntrySet(count: 2), matchedRules: []) }
+            }),
+            ("split entry bit", { $0.pathNodes[2].methodSplits[0].protecting.insert(2) }),
+            ("split rule", { $0.pathNodes[2].methodSplits[1].matchedRules = [3] }),
+        ]
+        for (name, breakProgram) in breakers {
+            var program = SamplePrograms.full()
+            breakProgram(&program)
+            assertMalformed(BundleWriter().write(program), name)
         }
     }
 

@@ -53,7 +53,7 @@ enum SamplePrograms {
             name: "alpha", mode: .blacklist, issuer: "https://a.example.com", subject: nil, audiences: [],
             algorithms: ["RS256"], clockSkew: 0, requireExpiration: false, maxLifetime: nil, keyIndices: [0],
             tokenLocations: [], claimChecks: [], forwardedClaims: [], source: 0)
-        let beta = Entry(
+        var beta = Entry(
             name: "beta", mode: .whitelist, issuer: "https://b.example.com", subject: "service-ü",
             audiences: ["gw", "tools", "日本"], algorithms: ["HS256", "HS512", "EdDSA"], clockSkew: UInt32.max,
             requireExpiration: true, maxLifetime: 0, keyIndices: [1, 2, 3, 1],
@@ -68,7 +68,7 @@ enum SamplePrograms {
         let rules = [
             RuleInfo(entry: 0, domain: "*.example.com", path: "/admin/**", ignoreCase: true, source: 1),
             RuleInfo(entry: 1, domain: "*", path: "**", ignoreCase: false, source: 2),
-            RuleInfo(entry: 1, domain: "api.example.com", path: "/", ignoreCase: false, source: 3),
+            RuleInfo(entry: 1, domain: "api.example.com", path: "/", ignoreCase: false, source: 3, methods: 0b11),
         ]
         // com <- example <- {api, *}: root 0, com 1, example 2, api 3.
         let domainNodes = [
@@ -91,8 +91,11 @@ enum SamplePrograms {
             PathNode(exact: [], folded: [], other: 0, protecting: EntrySet(count: 2), matchedRules: [1]),
             PathNode(exact: [PathEdge(segment: "Admin", node: 2), PathEdge(segment: "b", node: 0)],
                      folded: [PathEdge(segment: "admin", node: 2)], other: 0, protecting: whitelistOnly, matchedRules: []),
-            PathNode(exact: [], folded: [], other: 2, protecting: both, matchedRules: [0, 1]),
+            PathNode(exact: [], folded: [], other: 2, protecting: both, matchedRules: [0, 1],
+                     methodSplits: [MethodSplit(methods: 0b101, protecting: whitelistOnly, matchedRules: [0, 1, 2]),
+                                    MethodSplit(methods: 0b1_0000_0000, protecting: EntrySet(count: 2), matchedRules: [])]),
         ]
+        beta.allowCorsPreflight = true
         return DecisionProgram(
             manifest: manifest, entries: [alpha, beta], keys: keys, domainNodes: domainNodes, missingHostClass: 0,
             domainClasses: domainClasses, pathNodes: pathNodes, rules: rules, sourceMap: sourceMap)

@@ -35,6 +35,23 @@ final class DiffTests: XCTestCase {
         XCTAssertTrue(output.stdout.contains("[!WARNING]"), "newly public regions are called out")
     }
 
+    /// Method conditions and CORS preflights split regions: the report names the methods
+    /// whose decision changes, and preflights as their own witnesses.
+    func testMethodSplitRegionsMatchTheGoldenFiles() throws {
+        let old = "Tests/Fixtures/diff-methods/old", new = "Tests/Fixtures/diff-methods/new"
+        let output = try GatepassProcess.run(["diff", old, new])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        GoldenFile.assertMatches(output.stdout, golden: "diff/methods.txt")
+        XCTAssertTrue(output.stdout.contains("POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|other docs.example.com /guides"), output.stdout)
+        XCTAssertFalse(output.stdout.contains("GET|HEAD docs.example.com"), "reading the docs does not change")
+        XCTAssertTrue(output.stdout.contains("OPTIONS(preflight) api.example.com /v1"), output.stdout)
+        let json = try GatepassProcess.run(["diff", old, new, "--format", "json"])
+        GoldenFile.assertMatches(json.stdout, golden: "diff/methods.json")
+        XCTAssertTrue(json.stdout.contains(#""corsPreflight":true"#) || json.stdout.contains(#""corsPreflight": true"#), json.stdout)
+        let gate = try GatepassProcess.run(["diff", old, new, "--fail-on", "newly-public"])
+        XCTAssertEqual(gate.status, 1, "a preflight that becomes public is newly public")
+    }
+
     func testNoChangesBetweenEqualSets() throws {
         let output = try GatepassProcess.run(["diff", Self.old, "./Tests/Fixtures/diff//old/", "--fail-on", "any"])
         XCTAssertEqual(output.status, 0, output.stderr)

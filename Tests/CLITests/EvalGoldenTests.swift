@@ -92,6 +92,27 @@ final class EvalGoldenTests: XCTestCase {
         XCTAssertTrue(output.stdout.hasPrefix(#"{"decision":"allow","status":200,"reason":"no_auth_required","authentication":null"#), output.stdout)
     }
 
+    /// `--explain` shows the method, the rules' methods and the entries a preflight passes.
+    func testMethodsAndPreflightsInTheExplanation() throws {
+        let policies = ["eval", "--policies", "Tests/Fixtures/diff-methods/new", "--now", Self.now, "--explain"]
+        let write = try gatepass(policies + ["--host", "docs.example.com", "--path", "/guides/a", "--method", "POST"])
+        XCTAssertEqual(write.status, 0, write.stderr)
+        XCTAssertTrue(write.stdout.contains(#""reason":"token_missing""#), write.stdout)
+        XCTAssertTrue(write.stdout.contains(#""method":"POST""#), write.stdout)
+        let read = try gatepass(policies + ["--host", "docs.example.com", "--path", "/guides/a", "--method", "HEAD"])
+        XCTAssertTrue(read.stdout.contains(#""reason":"no_auth_required""#), read.stdout)
+        let preflight = try gatepass(policies + ["--host", "api.example.com", "--path", "/v1/items", "--method", "OPTIONS",
+                                                 "--header", "Origin: https://app.example.com", "--header", "Access-Control-Request-Method: PUT",
+                                                 "--header", "Authorization: Bearer abc"])
+        XCTAssertEqual(preflight.status, 0, preflight.stderr)
+        XCTAssertTrue(preflight.stdout.hasPrefix(#"{"decision":"allow","status":200,"reason":"cors_preflight","authentication":null"#), preflight.stdout)
+        XCTAssertTrue(preflight.stdout.contains(#""corsPreflightPasses":["api"]"#), preflight.stdout)
+        XCTAssertTrue(preflight.stdout.contains(#""remove":["authorization"]"#), "a present token is still removed: " + preflight.stdout)
+        XCTAssertFalse(preflight.stdout.contains("wwwAuthenticate"), preflight.stdout)
+        let options = try gatepass(policies + ["--host", "api.example.com", "--path", "/v1/items", "--method", "OPTIONS"])
+        XCTAssertTrue(options.stdout.contains(#""reason":"token_missing""#), "an OPTIONS request without preflight headers: " + options.stdout)
+    }
+
     func testBundleAndUsageErrorsExitTwo() throws {
         let bundle = try compilePolicies()
         XCTAssertEqual(try GatepassProcess.run(["eval", "--bundle", "missing.gpb", "--path", "/"]).status, 2)

@@ -23,7 +23,8 @@ final class InspectGoldenTests: XCTestCase {
 
     /// The other policy sets the repository ships as examples: both sides of the diff fixture.
     func testInspectOfTheDiffExampleSetsMatchesTheGoldenDumps() throws {
-        for (set, golden) in [("Tests/Fixtures/diff/old", "inspect/diff-old.txt"), ("Tests/Fixtures/diff/new", "inspect/diff-new.txt")] {
+        for (set, golden) in [("Tests/Fixtures/diff/old", "inspect/diff-old.txt"), ("Tests/Fixtures/diff/new", "inspect/diff-new.txt"),
+                              ("Tests/Fixtures/diff-methods/new", "inspect/methods.txt")] {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-inspect-\(UUID().uuidString).gpb").path
             defer { try? FileManager.default.removeItem(atPath: path) }
             let compiled = try GatepassProcess.run(["compile", set, "-o", path])

@@ -119,6 +119,50 @@ final class PolicyTestCommandTests: XCTestCase {
         XCTAssertTrue(failing.stdout.hasSuffix("1 passed, 0 failed\n"), failing.stdout)
     }
 
+    /// Test cases set a method and headers; coverage counts method splits and CORS
+    /// preflights as regions of their own and names their methods.
+    func testCoverageCountsMethodRegionsAndPreflights() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-methods-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("""
+        version: 1
+        name: docs
+        issuer: https://auth.example.com
+        jwks: {keys: [{kty: OKP, crv: Ed25519, x: N9U1aWxtwbHgcb1GT8_mRwFFKQ62HQqItV4JhU-E2xQ}]}
+        allowCorsPreflight: true
+        authorization:
+          mode: whitelist
+          rules:
+            - {path: /docs/**, methods: [GET, HEAD]}
+        """.utf8).write(to: directory.appendingPathComponent("docs.yaml"))
+        let cases = [
+            "  - name: reading the docs is public\n    request: { method: GET, host: example.com, path: /docs/a }\n    expect: { decision: allow, reason: no_auth_required }",
+            "  - name: writing them needs a token\n    request: { method: POST, host: example.com, path: /docs/a }\n    expect: { decision: deny, reason: token_missing }",
+            "  - name: a preflight passes\n    request: { method: OPTIONS, host: example.com, path: /docs/a, headers: { Origin: https://app.example.com, Access-Control-Request-Method: POST } }\n    expect: { decision: allow, status: 200, reason: cors_preflight }",
+            "  - name: other paths need a token\n    request: { host: example.com, path: /other }\n    expect: { decision: deny, reason: token_missing }",
+            "  - name: other paths let preflights through\n    request: { method: OPTIONS, host: example.com, path: /other, headers: { Origin: https://app.example.com, Access-Control-Request-Method: GET } }\n    expect: { decision: allow, reason: cors_preflight }",
+        ]
+        func write(_ selected: [String]) throws {
+            try Data(("version: 1\nnow: 1767225600\ncases:\n" + selected.joined(separator: "\n") + "\n").utf8)
+                .write(to: directory.appendingPathComponent("docs.test.yaml"))
+        }
+        try write(cases)
+        let full = try GatepassProcess.run(["test", "--coverage", "--coverage-threshold", "100", directory.path])
+        XCTAssertEqual(full.status, 0, full.stdout + full.stderr)
+        XCTAssertTrue(full.stdout.hasSuffix("5 passed, 0 failed\n"), full.stdout)
+        try write([cases[0], cases[3]])
+        let partial = try GatepassProcess.run(["test", "--coverage", directory.path])
+        XCTAssertEqual(partial.status, 0, partial.stdout + partial.stderr)
+        // Regions are decided alike: protected (any path, the other methods), public (GET and
+        // HEAD below /docs) and preflights; the two cases leave the preflights.
+        XCTAssertTrue(partial.stdout.contains("coverage: 2 of 3 decision regions"), partial.stdout)
+        XCTAssertTrue(partial.stdout.contains("methods OPTIONS (CORS preflight) (public)"), partial.stdout)
+        try write([cases[1], cases[2]])
+        let noReads = try GatepassProcess.run(["test", "--coverage", directory.path])
+        XCTAssertTrue(noReads.stdout.contains("path /docs, methods GET, HEAD (public)"), noReads.stdout)
+    }
+
     func testUsageAndIOErrorsExitTwo() throws {
         XCTAssertEqual(try GatepassProcess.run(["test", "no/such/dir"]).status, 2)
         XCTAssertEqual(try GatepassProcess.run(["test", "--coverage-threshold", "x", "Policies"]).status, 2)

@@ -66,6 +66,7 @@ final class DifferentialTests: XCTestCase {
 
 /// The names of the entries the compiled program says protect `request`.
 func protectingNames(_ program: DecisionProgram, _ request: Request) -> Set<String> {
-    let set = TrieWalk.protecting(program, reversedLabels: request.labels.map { Array($0.reversed()) }, segments: request.segments)
+    let set = TrieWalk.protecting(program, reversedLabels: request.labels.map { Array($0.reversed()) }, segments: request.segments,
+                                  method: request.method)
     return Set(set.members.map { program.entries[$0].name })
 }

@@ -24,6 +24,8 @@ struct RandomPolicySets {
     }
 
     /// A YAML flow mapping for one rule; `domain` and `path` may be omitted.
+    static let methods = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"]
+
     mutating func rule() -> String {
         var fields: [String] = []
         switch Int.random(in: 0..<10, using: &random) {
@@ -42,6 +44,10 @@ struct RandomPolicySets {
             fields.append("path: \"\(path)\"")
         }
         if chance(50) { fields.append("ignoreCase: \(chance(50))") }
+        if chance(25) {
+            let methods = Array(Set((0..<Int.random(in: 1...3, using: &random)).map { _ in pick(Self.methods) })).sorted()
+            fields.append("methods: [\(methods.joined(separator: ", "))]")
+        }
         return "{ " + fields.joined(separator: ", ") + " }"
     }
 
@@ -87,6 +93,6 @@ struct RandomPolicySets {
             path += "/" + (chance(85) ? pick(Self.segments) : pick(["publicity", "aDmIn", "y", "ab"]))
         }
         if path.isEmpty || chance(15) { path += "/" }
-        return Request(host: requestHost, path: path)
+        return Request(host: requestHost, path: path, method: chance(50) ? "GET" : pick(Self.methods + ["PROPFIND", "get"]))
     }
 }

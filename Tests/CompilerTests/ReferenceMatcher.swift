@@ -4,6 +4,8 @@ import FrontEnd
 struct Request: CustomStringConvertible {
     var host: String?
     var path: String
+    /// Compared case-sensitively with rules' `methods`.
+    var method = "GET"
 
     /// Host labels, lowercased (hosts compare case-insensitively).
     var labels: [String]? {
@@ -15,7 +17,7 @@ struct Request: CustomStringConvertible {
         path.split(separator: "/").map(String.init)
     }
 
-    var description: String { "\(host ?? "(no host)")\(path)" }
+    var description: String { "\(method) \(host ?? "(no host)")\(path)" }
 }
 
 /// The rule semantics written directly from the specification, with no tries: the
@@ -38,6 +40,7 @@ enum ReferenceMatcher {
 
     static func matches(_ rule: Rule, _ request: Request) -> Bool {
         domainMatches(rule.domain.value, request.labels)
+            && (rule.methods.map { methods in methods.contains { $0.value == request.method } } ?? true)
             && pathMatches(rule.path.value, ignoreCase: rule.ignoreCase.value, request.segments)
     }
 

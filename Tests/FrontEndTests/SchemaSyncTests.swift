@@ -180,6 +180,7 @@ final class SchemaSyncTests: XCTestCase {
         (.policy, "/$defs/tokenLocation/properties/from/enum", entryBase + "token: {from: \"@\"}\nauthorization: {mode: whitelist}\n"),
         (.policy, "/$defs/authorization/properties/mode/enum", entryBase + "authorization: {mode: \"@\"}\n"),
         (.policy, "/$defs/claimRequirements/properties/type/enum", entryBase + "claims: {sub: {type: \"@\"}}\nauthorization: {mode: whitelist}\n"),
+        (.policy, "/$defs/rule/properties/methods/items/enum", entryBase + "authorization: {mode: whitelist, rules: [{path: /a, methods: [\"@\"]}]}\n"),
         (.test, "/$defs/signingKey/properties/algorithm/enum", "version: 1\ncases: []\nsigningKeys: [{name: k, algorithm: \"@\"}]\n"),
         (.test, "/$defs/tokenLocation/properties/from/enum", caseBase + "    expect: {}\n    token: {key: k, in: {from: \"@\"}}\n"),
         (.test, "/$defs/expect/properties/decision/enum", caseBase + "    expect: {decision: \"@\"}\n"),

@@ -39,6 +39,7 @@ final class DecisionFixture {
     algorithms: [HS256]
     jwks: { keys: [ { kty: oct, kid: hooks-1, alg: HS256, kEnv: PLACEHOLDER } ] }
     token: { from: header, name: X-Hook-Token, passthrough: true }
+    allowCorsPreflight: true
     forwardClaims:
       event: x-event
     authorization:
@@ -89,8 +90,9 @@ final class DecisionFixture {
                    payload: #"{"iss":"https://hooks.example.net","exp":\#(Int(Self.now) + 60),"event":"\#(event)"}"#)
     }
 
-    func decide(host: String? = "api.example.com", _ target: String = "/v1/items", headers: [(String, String)] = []) -> Decision {
-        policy.decide(HTTPRequest(method: "GET", host: host, target: target, headers: headers.map { HTTPHeader($0.0, $0.1) }),
+    func decide(host: String? = "api.example.com", _ target: String = "/v1/items", method: String = "GET",
+                headers: [(String, String)] = []) -> Decision {
+        policy.decide(HTTPRequest(method: method, host: host, target: target, headers: headers.map { HTTPHeader($0.0, $0.1) }),
                       now: Self.now, explain: true)
     }
 }

@@ -193,6 +193,8 @@ final class DecisionTests: XCTestCase {
             fixture.decide(headers: bearer(token(["sub": #""other""#]))),
             fixture.decide(headers: bearer(token(["aud": #""web""#]))),
             fixture.decide(headers: bearer(token(["scope": #""api:read""#]))),
+            fixture.decide(host: "hooks.example.com", "/billing", method: "OPTIONS",
+                           headers: [("Origin", "https://shop.example"), ("Access-Control-Request-Method", "POST")]),
         ]
     }
 

@@ -36,7 +36,9 @@ final class DiffSoundnessTests: XCTestCase {
             }
             for change in report.changes {
                 for witness in change.witnesses {
-                    let request = MutatedPolicyPairs.Request(host: witness.host, path: witness.path)
+                    // A witness's methods are requests of that region as written (`other` is itself a method outside the nine).
+                    let request = MutatedPolicyPairs.Request(host: witness.host, path: witness.path, method: witness.methods?.first ?? "GET",
+                                                             preflight: witness.corsPreflight)
                     let before = pair.protecting(pair.old, request), after = pair.protecting(pair.new, request)
                     let shows = change.changeClass.isRegionClass
                         ? before == change.before && after == change.after
@@ -108,8 +110,10 @@ final class DiffSoundnessTests: XCTestCase {
 
         /// The entries the runtime says protect a request (sorted by name, as the report's).
         func protecting(_ side: Side, _ request: MutatedPolicyPairs.Request) -> [String] {
-            let decision = side.policy.decide(HTTPRequest(method: "GET", host: request.host, target: request.path), now: 1_767_225_600,
-                                              explain: true)
+            let headers = request.preflight
+                ? [HTTPHeader("Origin", "https://app.example"), HTTPHeader("Access-Control-Request-Method", "POST")] : []
+            let decision = side.policy.decide(HTTPRequest(method: request.method, host: request.host, target: request.path, headers: headers),
+                                              now: 1_767_225_600, explain: true)
             return (decision.explanation?.protecting.map(\.name) ?? []).sorted()
         }
     }
@@ -153,9 +157,12 @@ struct MutatedPolicyPairs {
         var path: [String]?
         var trailingSlash: Bool
         var ignoreCase: Bool?
+        /// `methods`; nil omits it.
+        var methods: [String]? = nil
 
         var yaml: String {
             var fields: [String] = []
+            if let methods { fields.append("methods: [\(methods.joined(separator: ", "))]") }
             if let domain = domain.yaml { fields.append("domain: \(domain)") }
             if let path { fields.append("path: \"/\(path.joined(separator: "/"))\(trailingSlash && !path.isEmpty && path.last != "**" ? "/" : "")\"") }
             if let ignoreCase { fields.append("ignoreCase: \(ignoreCase)") }
@@ -172,6 +179,7 @@ struct MutatedPolicyPairs {
         /// `hosts`: exact or wildcard patterns; nil applies everywhere.
         var hosts: [Domain]?
         var rules: [RuleValue]
+        var allowCorsPreflight = false
     }
 
     struct PolicySet {
@@ -185,6 +193,7 @@ struct MutatedPolicyPairs {
                 lines.append("jwks: { keys: [ { kty: oct, kid: k\(index), alg: HS256, kEnv: SECRET_\(index) } ] }")
                 if let scope = entry.scope { lines.append("claims: { scope: { contains: \"\(scope)\" } }") }
                 if let hosts = entry.hosts { lines.append("hosts: [\(hosts.compactMap(\.yaml).joined(separator: ", "))]") }
+                if entry.allowCorsPreflight { lines.append("allowCorsPreflight: true") }
                 lines += ["authorization:", "  mode: \(entry.mode)"]
                 if entry.rules.isEmpty {
                     lines.append("  rules: []")
@@ -200,8 +209,15 @@ struct MutatedPolicyPairs {
     struct Request: CustomStringConvertible {
         var host: String?
         var path: String
-        var description: String { "\(host ?? "(no host)") \(path)" }
+        var method = "GET"
+        /// Sent with `Origin` and `Access-Control-Request-Method`.
+        var preflight = false
+        var description: String { "\(method)\(preflight ? " (preflight)" : "") \(host ?? "(no host)") \(path)" }
     }
+
+    /// Methods requests use: standard ones, one outside the nine, and a lower-case spelling.
+    static let requestMethods = ["GET", "HEAD", "POST", "OPTIONS", "DELETE", "PATCH", "PROPFIND", "get"]
+    static let ruleMethods = ["GET", "HEAD", "POST", "OPTIONS", "DELETE"]
 
     mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
     mutating func pick<T>(_ items: [T]) -> T { items.randomElement(using: &random)! }
@@ -229,7 +245,18 @@ struct MutatedPolicyPairs {
     }
 
     mutating func rule() -> RuleValue {
-        RuleValue(domain: domain(), path: path(), trailingSlash: chance(15), ignoreCase: chance(40) ? chance(50) : nil)
+        RuleValue(domain: domain(), path: path(), trailingSlash: chance(15), ignoreCase: chance(40) ? chance(50) : nil,
+                  methods: chance(30) ? methods() : nil)
+    }
+
+    /// One to three distinct methods, in a random order.
+    mutating func methods() -> [String] {
+        var result: [String] = []
+        for _ in 0..<Int.random(in: 1...3, using: &random) {
+            let method = pick(Self.ruleMethods)
+            if !result.contains(method) { result.append(method) }
+        }
+        return result
     }
 
     mutating func entry(named name: String) -> EntryValue {
@@ -237,7 +264,7 @@ struct MutatedPolicyPairs {
         let count = Int.random(in: mode == "blacklist" ? 1...4 : 0...4, using: &random)
         return EntryValue(name: name, mode: mode, enabled: !chance(10), audience: chance(30) ? pick(["chat", "api"]) : nil,
                           scope: chance(30) ? pick(["read", "write"]) : nil, hosts: chance(25) ? hosts() : nil,
-                          rules: (0..<count).map { _ in rule() })
+                          rules: (0..<count).map { _ in rule() }, allowCorsPreflight: chance(25))
     }
 
     /// One or two distinct exact or wildcard host patterns.
@@ -260,7 +287,7 @@ struct MutatedPolicyPairs {
         let index = Int.random(in: 0..<set.entries.count, using: &random)
         var entry = result.entries[index]
         let description: String
-        switch Int.random(in: 0..<12, using: &random) {
+        switch Int.random(in: 0..<14, using: &random) {
         case 0 where !entry.rules.isEmpty:
             let rule = Int.random(in: 0..<entry.rules.count, using: &random)
             entry.rules[rule].domain = domain()
@@ -297,6 +324,13 @@ struct MutatedPolicyPairs {
         case 10:
             entry.hosts = entry.hosts == nil || chance(30) ? hosts() : nil
             description = "hosts of \(entry.name)"
+        case 11 where !entry.rules.isEmpty:
+            let rule = Int.random(in: 0..<entry.rules.count, using: &random)
+            entry.rules[rule].methods = entry.rules[rule].methods == nil || chance(40) ? methods() : nil
+            description = "methods of rule \(rule) of \(entry.name)"
+        case 12:
+            entry.allowCorsPreflight.toggle()
+            description = "allowCorsPreflight of \(entry.name)"
         default:
             result.entries.append(self.entry(named: "entry-\(set.entries.count)"))
             return (result, "entry added")
@@ -337,7 +371,8 @@ struct MutatedPolicyPairs {
             let host: String? = chance(15) ? labels(1...5).joined(separator: ".") : pick(hosts)
             var path = chance(15) ? "/" + (0..<Int.random(in: 0...4, using: &random)).map { _ in pick(Self.segments) }.joined(separator: "/") : pick(paths)
             if path.isEmpty { path = "/" }
-            requests.append(Request(host: host, path: path))
+            let method = chance(40) ? "GET" : pick(Self.requestMethods)
+            requests.append(Request(host: host, path: path, method: method, preflight: method == "OPTIONS" && chance(60)))
         }
         return requests
     }

@@ -222,6 +222,7 @@ final class PathNormalizerTests: XCTestCase {
             (HTTPRequest(host: "a", target: "/a//.."), .ambiguousDotSegment),
             (HTTPRequest(host: "a", target: "/admin."), .trailingDotOrSpace),
             (HTTPRequest(host: "a", target: "/%EF%BC%A1"), .fullwidthForm),
+            (HTTPRequest(method: "GET /", host: "a", target: "/"), .invalidMethod),
         ]
         XCTAssertEqual(Set(samples.map(\.1)), Set(BadRequest.Code.allCases), "a sample for every code")
         for (request, code) in samples {

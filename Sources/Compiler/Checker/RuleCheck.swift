@@ -17,7 +17,7 @@ enum RuleCheck {
         // Exact duplicates, found by hashing instead of comparing every pair.
         var firstOfShape: [RuleShape: Int] = [:]
         for index in shapes.indices {
-            if mode.value == .whitelist && shapes[index].domain == .any && shapes[index].path.segments == nil {
+            if mode.value == .whitelist && shapes[index].domain == .any && shapes[index].path.segments == nil && shapes[index].methods == nil {
                 diagnostics.warning(.whitelistMatchesEverything, "this whitelist rule matches every request, so entry \(entry.displayName) protects nothing",
                                     at: rules[index].span, hint: "give the rule a domain or a path, or disable the entry")
             }
@@ -47,10 +47,13 @@ struct RuleShape: Hashable {
     let domain: DomainPattern
     let path: PathPattern
     let ignoreCase: Bool
+    /// Method bits; nil: any method.
+    let methods: UInt16?
     /// The literal segments lowercased once, for case-insensitive comparisons.
     let folded: [String?]
 
     init(_ rule: Rule) {
+        methods = rule.methodMask
         domain = rule.domain.value
         path = rule.path.value
         ignoreCase = rule.ignoreCase.value
@@ -61,23 +64,30 @@ struct RuleShape: Hashable {
     }
 
     static func == (lhs: RuleShape, rhs: RuleShape) -> Bool {
-        lhs.domain == rhs.domain && lhs.path == rhs.path && lhs.ignoreCase == rhs.ignoreCase
+        lhs.domain == rhs.domain && lhs.path == rhs.path && lhs.ignoreCase == rhs.ignoreCase && lhs.methods == rhs.methods
     }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(domain)
         hasher.combine(path)
         hasher.combine(ignoreCase)
+        hasher.combine(methods)
     }
 
     /// Every request this rule matches is matched by `other`.
     func isCovered(by other: RuleShape) -> Bool {
-        domain.isCovered(by: other.domain) && pathIsCovered(by: other)
+        domain.isCovered(by: other.domain) && methodsAreCovered(by: other) && pathIsCovered(by: other)
+    }
+
+    func methodsAreCovered(by other: RuleShape) -> Bool {
+        guard let theirs = other.methods else { return true }
+        guard let mine = methods else { return false }
+        return mine & ~theirs == 0
     }
 
     /// Some request matches both rules.
     func intersects(_ other: RuleShape) -> Bool {
-        domain.intersects(other.domain) && pathIntersects(other)
+        domain.intersects(other.domain) && (methods ?? ~0) & (other.methods ?? ~0) != 0 && pathIntersects(other)
     }
 
     func pathIsCovered(by other: RuleShape) -> Bool {

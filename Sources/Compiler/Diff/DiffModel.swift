@@ -37,13 +37,24 @@ public enum ChangeClass: String, CaseIterable, Sendable, Hashable, Comparable {
 public struct Witness: Sendable, Hashable, CustomStringConvertible {
     public var host: String?
     public var path: String
+    /// The methods of a method-split region: known method names, and `other` for every
+    /// method outside the standard nine; nil when the region holds every method.
+    public var methods: [String]?
+    /// The region holds CORS preflights (`OPTIONS` with `Origin` and
+    /// `Access-Control-Request-Method`) that an entry lets through without a token.
+    public var corsPreflight: Bool
 
-    public init(host: String?, path: String) {
+    public init(host: String?, path: String, methods: [String]? = nil, corsPreflight: Bool = false) {
         self.host = host
         self.path = path
+        self.methods = methods
+        self.corsPreflight = corsPreflight
     }
 
-    public var description: String { "\(host ?? "(no host)") \(path)" }
+    public var description: String {
+        let prefix = corsPreflight ? "OPTIONS(preflight) " : methods.map { $0.joined(separator: "|") + " " } ?? ""
+        return prefix + "\(host ?? "(no host)") \(path)"
+    }
 }
 
 /// One change, grouped over every region where it happens identically (same class, same

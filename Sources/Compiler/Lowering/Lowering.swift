@@ -35,8 +35,8 @@ struct Lowering {
             for rule in entry.authorization.rules {
                 program.rules.append(RuleInfo(
                     entry: UInt32(index), domain: rule.domain.value.description, path: rule.path.value.description,
-                    ignoreCase: rule.ignoreCase.value, source: sourceMap.index(of: rule.span)))
-                pathRules.append(PathRule(entry: index, pattern: rule.path.value, ignoreCase: rule.ignoreCase.value))
+                    ignoreCase: rule.ignoreCase.value, source: sourceMap.index(of: rule.span), methods: rule.methodMask))
+                pathRules.append(PathRule(entry: index, pattern: rule.path.value, ignoreCase: rule.ignoreCase.value, methods: rule.methodMask))
                 ruleDomains.append(rule.domain.value)
             }
         }
@@ -110,7 +110,8 @@ struct Lowering {
             },
             claimChecks: entry.claims.flatMap { lowerClaim($0) },
             forwardedClaims: entry.forwardClaims.map { BundleFormat.ForwardedClaim(path: $0.claim.value, header: $0.header.value) },
-            source: sourceMap.index(of: entry.name.span ?? entry.span))
+            source: sourceMap.index(of: entry.name.span ?? entry.span),
+            allowCorsPreflight: entry.allowCorsPreflight.value)
     }
 
     mutating func lowerClaim(_ declaration: ClaimDeclaration) -> [ClaimCheck] {

@@ -7,9 +7,12 @@ struct PathRule {
     var segments: [PathPattern.Segment]
     var matchesSubtree: Bool
     var ignoreCase: Bool
+    /// `MethodMask` bits of the rule's `methods`; nil: any method.
+    var methods: UInt16?
 
-    init(entry: Int, pattern: PathPattern, ignoreCase: Bool) {
+    init(entry: Int, pattern: PathPattern, ignoreCase: Bool, methods: UInt16? = nil) {
         self.entry = entry
+        self.methods = methods
         self.segments = pattern.segments ?? []
         self.matchesSubtree = pattern.segments == nil || pattern.matchesSubtree
         self.ignoreCase = ignoreCase
@@ -113,8 +116,26 @@ struct PathTrieBuilder {
         let id = UInt32(nodes.count)
         ids[state] = id
         let matched = state.positions.filter { rules[$0.rule].segments.count == $0.index }.map { UInt32($0.rule) }
-        nodes.append(PathNode(exact: [], folded: [], other: id, protecting: protecting(matched: matched, outOfScope: state.outOfScope),
-                              matchedRules: matched))
+        // The node's own outcome holds for methods no rule names; each method whose
+        // outcome differs goes into a split, methods with the same outcome together.
+        let anyMethod = matched.filter { rules[Int($0)].methods == nil }
+        let defaultProtecting = protecting(matched: anyMethod, outOfScope: state.outOfScope)
+        var splits: [MethodSplit] = []
+        if anyMethod.count != matched.count {
+            for bit in MethodMask.known.indices {
+                let forMethod = matched.filter { rules[Int($0)].methods.map { $0 & (1 << UInt16(bit)) != 0 } ?? true }
+                guard forMethod != anyMethod else { continue }
+                let set = protecting(matched: forMethod, outOfScope: state.outOfScope)
+                if let index = splits.firstIndex(where: { $0.matchedRules == forMethod && $0.protecting == set }) {
+                    splits[index].methods |= 1 << UInt16(bit)
+                } else {
+                    splits.append(MethodSplit(methods: 1 << UInt16(bit), protecting: set, matchedRules: forMethod))
+                }
+            }
+            splits.sort { $0.methods < $1.methods }
+        }
+        nodes.append(PathNode(exact: [], folded: [], other: id, protecting: defaultProtecting, matchedRules: anyMethod,
+                              methodSplits: splits))
         queue.append(state)
         return id
     }

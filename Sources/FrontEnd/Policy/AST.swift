@@ -67,6 +67,9 @@ public struct AuthenticationEntry: Sendable {
     /// The hosts the entry applies to, in either mode; nil: every host (the console's
     /// global authentication).
     public var hosts: [Located<DomainPattern>]?
+    /// CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) pass
+    /// this entry without a token. Default false.
+    public var allowCorsPreflight: Located<Bool>
     public var authorization: Authorization
 }
 
@@ -173,4 +176,31 @@ public struct Rule: Sendable {
     public var path: Located<PathPattern>
     /// Compare the path case-insensitively. Defaults to the safe direction for the mode.
     public var ignoreCase: Located<Bool>
+    /// The request methods the rule matches, upper-case, without duplicates; nil: any method.
+    public var methods: [Located<String>]?
+
+    public init(span: SourceSpan, domain: Located<DomainPattern>, path: Located<PathPattern>, ignoreCase: Located<Bool>,
+                methods: [Located<String>]? = nil) {
+        self.span = span
+        self.domain = domain
+        self.path = path
+        self.ignoreCase = ignoreCase
+        self.methods = methods
+    }
+
+    /// The rule's methods as bits of `HTTPMethods.known`; nil: any method.
+    public var methodMask: UInt16? {
+        methods.map { HTTPMethods.mask($0.map(\.value)) }
+    }
+}
+
+/// The request methods a rule may name: RFC 9110 §9 and `PATCH` (RFC 5789). Methods are
+/// case-sensitive tokens; others (extension methods such as WebDAV's) are refused, so a
+/// typo never silently becomes a rule that matches nothing.
+public enum HTTPMethods {
+    public static let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+    public static func mask(_ methods: [String]) -> UInt16 {
+        methods.reduce(0) { mask, method in mask | (known.firstIndex(of: method).map { 1 << UInt16($0) } ?? 0) }
+    }
 }

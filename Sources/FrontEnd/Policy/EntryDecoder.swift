@@ -7,7 +7,7 @@ struct EntryDecoder {
     static let entryKeys = [
         "version", "name", "enabled", "type", "issuer", "subject", "audiences", "algorithms",
         "clockSkew", "requireExpiration", "maxLifetime", "jwks", "jwksFile", "token", "claims",
-        "forwardClaims", "hosts", "authorization",
+        "forwardClaims", "hosts", "allowCorsPreflight", "authorization",
     ]
     /// The keys an entry must have; `jwks` or `jwksFile` (exactly one) comes on top.
     static let requiredEntryKeys = ["version", "name", "issuer", "authorization"]
@@ -75,6 +75,8 @@ struct EntryDecoder {
         let forwardClaims = map["forwardClaims"].map { decodeForwardClaims($0) } ?? []
         let forwardClaimsClean = clean(reader)
         let hosts = map["hosts"].map { decodeHosts($0) }
+        var allowCorsPreflight = Located(false, at: nil)
+        if let node = map["allowCorsPreflight"], let value = reader.bool(node, what: "`allowCorsPreflight`") { allowCorsPreflight = value }
         let authorization = map.required("authorization", reader: &reader,
                                          hint: "add `authorization: { mode: whitelist, rules: [] }` or a blacklist with rules")
             .flatMap { decodeAuthorization($0) }
@@ -92,7 +94,8 @@ struct EntryDecoder {
             span: document.span, version: version, name: name, enabled: enabled, issuer: issuer,
             subject: subject, audiences: audiences, algorithms: algorithms, clockSkew: clockSkew,
             requireExpiration: requireExpiration, maxLifetime: maxLifetime, jwks: jwks,
-            tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, hosts: hosts, authorization: authorization), nil)
+            tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, hosts: hosts,
+            allowCorsPreflight: allowCorsPreflight, authorization: authorization), nil)
     }
 
     /// Reports a version that is malformed or unsupported; true when it is fine.

@@ -3,7 +3,7 @@ import Diagnostics
 extension EntryDecoder {
     static let tokenKeys = ["from", "name", "prefix", "passthrough"]
     static let authorizationKeys = ["mode", "rules"]
-    static let ruleKeys = ["domain", "path", "ignoreCase"]
+    static let ruleKeys = ["domain", "path", "methods", "ignoreCase"]
     static let requiredAuthorizationKeys = ["mode"]
 
     /// `token:` is one mapping or a non-empty list of mappings, tried in order.
@@ -152,8 +152,50 @@ extension EntryDecoder {
         if let node = map["ignoreCase"] {
             if let value = reader.bool(node, what: "`ignoreCase`") { ignoreCase = value } else { ok = false }
         }
+        var methods: [Located<String>]?
+        if let node = map["methods"] {
+            if let value = decodeMethods(node) { methods = value } else { ok = false }
+        }
         guard ok else { return nil }
-        return Rule(span: node.span, domain: domain, path: path, ignoreCase: ignoreCase)
+        return Rule(span: node.span, domain: domain, path: path, ignoreCase: ignoreCase, methods: methods)
+    }
+
+    /// `methods: [GET, HEAD]`: a non-empty list of distinct upper-case methods; nil (reported)
+    /// when any item is wrong.
+    mutating func decodeMethods(_ node: YAMLNode) -> [Located<String>]? {
+        guard let items = reader.list(node, what: "`methods`") else { return nil }
+        let before = reader.diagnostics.errorCount
+        if items.isEmpty {
+            reader.diagnostics.error(.emptyValue, "`methods` must not be an empty list", at: node.span,
+                                     hint: "remove `methods` to match every method, or list the methods the rule matches")
+            return nil
+        }
+        var methods: [Located<String>] = []
+        for item in items {
+            guard let text = reader.nonEmptyString(item, what: "an item of `methods`") else { continue }
+            let name = text.value
+            guard HTTPMethods.known.contains(name) else {
+                let upper = name.uppercased()
+                let hint: String
+                if HTTPMethods.known.contains(upper) {
+                    hint = "did you mean `\(upper)`? methods are case-sensitive and written in upper case"
+                } else if let guess = Suggestion.closest(to: upper, in: HTTPMethods.known) {
+                    hint = "did you mean `\(guess)`? methods: " + HTTPMethods.known.joined(separator: ", ")
+                } else {
+                    hint = "methods: " + HTTPMethods.known.joined(separator: ", ")
+                }
+                let what = HTTPToken.isToken(name) ? "unknown HTTP method" : "invalid HTTP method"
+                reader.diagnostics.error(.invalidMethod, "\(what) `\(name.displayEscaped)`", at: item.span, hint: hint)
+                continue
+            }
+            if let first = methods.first(where: { $0.value == name }) {
+                reader.diagnostics.error(.duplicateValue, "`\(name)` is listed twice in `methods`", at: item.span,
+                                         notes: [DiagnosticNote("first listed here", at: first.span)], hint: "remove one of them")
+                continue
+            }
+            methods.append(text)
+        }
+        return reader.diagnostics.errorCount == before ? methods : nil
     }
 }
 

@@ -74,6 +74,7 @@ public enum GatepassSchema: String, CaseIterable, Sendable {
                 EnumTable(pointer: "/$defs/tokenLocation/properties/from/enum", values: sources),
                 EnumTable(pointer: "/$defs/authorization/properties/mode/enum", values: Authorization.Mode.allCases.map(\.rawValue)),
                 EnumTable(pointer: "/$defs/claimRequirements/properties/type/enum", values: ClaimType.allCases.map(\.rawValue)),
+                EnumTable(pointer: "/$defs/rule/properties/methods/items/enum", values: HTTPMethods.known),
             ]
         case .test:
             return [

@@ -73,6 +73,8 @@ enum PolicySchema {
                             of: .object([("type", .array([.string("string"), .string("number"), .string("boolean")])),
                                          ("pattern", .string("^(?:\\*|(?:\\*\\.)?[A-Za-z0-9_-]{1,63}(?:\\.[A-Za-z0-9_-]{1,63})*)$"))]),
                             minItems: 1, unique: true),
+            "allowCorsPreflight": S.node("CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method` headers) pass this entry without a token, as Envoy's `bypass_cors_preflight` does; beyond the console.",
+                                         S.type("boolean"), ("default", .bool(false))),
             "authorization": S.node("Required; the console's Authorization section: a mode and its rules.", S.ref("authorization")),
         ],
         S.requireOne(of: ["jwks", "jwksFile"]))
@@ -125,6 +127,8 @@ enum PolicySchema {
                              S.string("pattern", "^(?:\\*|(?:\\*\\.)?[A-Za-z0-9_-]{1,63}(?:\\.[A-Za-z0-9_-]{1,63})*)$"), S.integer("maxLength", 253)),
             "path": S.node("Exact (`/users/list`); `*` stands for exactly one whole segment (`/users/*/profile`); a trailing `/**` matches the path itself and everything below it. Must start with `/`; no `?`, `#`, `;`, `\\`. Omitted means any path.",
                            S.type("string"), S.string("pattern", "^/[ -\"$-:<->@-\\[\\]-~]*$")),
+            "methods": S.list("The request methods the rule matches (upper case, case-sensitive); without `methods`, any method. Beyond the console.",
+                              of: .object([S.enumeration(HTTPMethods.known)]), minItems: 1, unique: true),
             "ignoreCase": S.node("Compare the path case-insensitively. The default is the safe direction for the mode: `true` in blacklist mode, `false` in whitelist mode.",
                                  S.type("boolean")),
         ])

@@ -9,6 +9,8 @@ public struct Decision: Sendable {
     /// The stable reason codes of the CLI and JSON contract.
     public enum Reason: String, Sendable, Hashable, CaseIterable {
         case noAuthRequired = "no_auth_required"
+        /// A CORS preflight that every protecting entry lets through (`allowCorsPreflight`).
+        case corsPreflight = "cors_preflight"
         case authenticated
         case badRequest = "bad_request"
         case tokenMissing = "token_missing"
@@ -112,6 +114,7 @@ extension Decision.Reason {
     public var clientDescription: String {
         switch self {
         case .noAuthRequired: "no authentication is required"
+        case .corsPreflight: "a CORS preflight needs no authentication"
         case .authenticated: "the token is valid"
         case .badRequest: "the request is malformed or ambiguous"
         case .tokenMissing: "a token is required"
@@ -182,6 +185,7 @@ extension Decision.Detail {
         case .none:
             switch reason {
             case .noAuthRequired: return "no authentication protects this request"
+            case .corsPreflight: return "a CORS preflight passes without a token: every entry that protects this request has `allowCorsPreflight`"
             case .authenticated: return "authenticated by `\(entry ?? "gatepass")`"
             case .tokenMissing: return "this request needs a token and none was found"
             case .tokenAmbiguous: return "the request carries several different tokens"

@@ -79,17 +79,37 @@ struct DecisionContext {
 
     // MARK: explanation
 
-    mutating func startExplanation(_ request: NormalizedRequest, domainClass: UInt32, node: UInt32) {
+    /// A CORS preflight that every protecting entry lets through: allowed without a token.
+    /// Tokens at the bypassed entries' own locations are still removed (unless passed
+    /// through), so a preflight never carries one to the backend; nothing else is set.
+    func allowPreflight(bypassing bypassed: [Int], _ request: NormalizedRequest) -> Decision {
+        var mutations = HeaderMutations(remove: spoofed)
+        for index in bypassed {
+            for location in policy.entries[index].entry.tokenLocations where !location.passthrough {
+                if case .none = TokenExtractor.extract(from: request, locations: [location]) { continue }
+                switch location.source {
+                case .header: if !mutations.remove.contains(location.name) { mutations.remove.append(location.name) }
+                case .query: if !mutations.removeQuery.contains(location.name) { mutations.removeQuery.append(location.name) }
+                case .cookie: if !mutations.removeCookies.contains(location.name) { mutations.removeCookies.append(location.name) }
+                }
+            }
+        }
+        return Decision(verdict: .allow, status: 200, reason: .corsPreflight, authentication: nil, mutations: mutations,
+                        challenge: nil, explanation: finished(), detail: .none)
+    }
+
+    mutating func startExplanation(_ request: NormalizedRequest, domainClass: UInt32, node: UInt32, protecting entries: [Int],
+                                   matchedRules: [UInt32], bypassed: [Int]) {
         let program = policy.program
-        let tableNode = policy.pathTable[Int(node)]
         var protecting: [Explanation.ProtectingEntry] = []
-        for index in tableNode.protecting {
+        for index in entries {
             let entry = program.entries[index]
             var because: [String] = []
             if entry.mode == .blacklist {
-                for rule in tableNode.matchedRules where program.rules[Int(rule)].entry == UInt32(index) {
+                for rule in matchedRules where program.rules[Int(rule)].entry == UInt32(index) {
                     let info = program.rules[Int(rule)]
-                    because.append("rule domain \(info.domain) path \(info.path) at \(location(info.source))")
+                    let methods = info.methods.map { " methods " + MethodMask.names($0).joined(separator: ",") } ?? ""
+                    because.append("rule domain \(info.domain) path \(info.path)\(methods) at \(location(info.source))")
                 }
             } else {
                 because.append("no whitelist rule of the entry (\(location(entry.source))) exempts the request")
@@ -97,7 +117,8 @@ struct DecisionContext {
             protecting.append(.init(name: entry.name, mode: entry.mode == .blacklist ? "blacklist" : "whitelist", because: because))
         }
         explanation = Explanation(
-            host: request.host.text, path: request.path,
+            host: request.host.text, path: request.path, method: request.method,
+            corsPreflightBypassed: bypassed.map { program.entries[$0].name },
             domainClass: "c\(domainClass) [\(program.domainClasses[Int(domainClass)].description)]",
             domainClassIndex: Int(domainClass), pathNode: Int(node), protecting: protecting, token: nil, checks: [])
     }

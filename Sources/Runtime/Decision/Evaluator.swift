@@ -18,13 +18,25 @@ extension LoadedPolicy {
         }
         let domainClass = self.domainClass(of: normalized.host)
         let nodeIndex = pathNode(from: classRoots[Int(domainClass)], segments: normalized.pathSegments)
-        let node = pathTable[Int(nodeIndex)]
-        if explain { context.startExplanation(normalized, domainClass: domainClass, node: nodeIndex) }
-        guard !node.protecting.isEmpty else {
+        let methodBit = MethodMask.bit(of: normalized.method)
+        let outcome = pathTable[Int(nodeIndex)].outcome(methodBit: methodBit)
+        var protecting = outcome.protecting
+        // A CORS preflight passes the entries that allow it; the others still decide.
+        var bypassed: [Int] = []
+        if !corsPreflightEntries.isEmpty, !protecting.isEmpty, methodBit == MethodMask.optionsBit, Self.isCorsPreflight(normalized) {
+            bypassed = protecting.filter { entries[$0].entry.allowCorsPreflight }
+            if !bypassed.isEmpty { protecting = protecting.filter { !entries[$0].entry.allowCorsPreflight } }
+        }
+        if explain {
+            context.startExplanation(normalized, domainClass: domainClass, node: nodeIndex, protecting: protecting,
+                                     matchedRules: outcome.matchedRules, bypassed: bypassed)
+        }
+        guard !protecting.isEmpty else {
+            if !bypassed.isEmpty { return context.allowPreflight(bypassing: bypassed, normalized) }
             return context.allow(.noAuthRequired, entry: nil)
         }
 
-        let extraction = TokenExtractor.extract(from: normalized, locations: tokenLocations(of: node.protecting))
+        let extraction = TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting))
         let token: String, foundAt: [FoundToken]
         switch extraction {
         case .none: return context.deny(401, .tokenMissing, presented: false)
@@ -44,7 +56,7 @@ extension LoadedPolicy {
         context.noteToken(parsed, foundAt: foundAt)
 
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
-        for index in node.protecting where parsed.issuer.map({ entries[index].entry.issuer.utf8.elementsEqual($0.utf8) }) ?? false {
+        for index in protecting where parsed.issuer.map({ entries[index].entry.issuer.utf8.elementsEqual($0.utf8) }) ?? false {
             let entry = entries[index]
             let failure: (Int, Decision.Reason, Decision.Detail)
             if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
@@ -70,6 +82,13 @@ extension LoadedPolicy {
             return context.deny(401, .issuerMismatch, detail: .noIssuer(parsed.issuer))
         }
         return context.deny(firstFailure.status, firstFailure.reason, entry: firstFailure.entry, detail: firstFailure.detail)
+    }
+
+    /// A CORS preflight (Fetch standard §3.2.2): `OPTIONS` (checked by the caller) with
+    /// non-empty `Origin` and `Access-Control-Request-Method` headers.
+    static func isCorsPreflight(_ request: NormalizedRequest) -> Bool {
+        HeaderLookup.values(named: "origin", in: request.headers).contains { !$0.isEmpty }
+            && HeaderLookup.values(named: "access-control-request-method", in: request.headers).contains { !$0.isEmpty }
     }
 
     /// The domain class of a host: one table lookup per label, from the last label.

@@ -3,6 +3,10 @@ public struct Explanation: Sendable, Hashable {
     /// The normalised host (nil when missing) and path.
     public var host: String?
     public var path: String
+    /// The request method, as sent (methods are case-sensitive).
+    public var method: String
+    /// The entries a CORS preflight passed without a token (`allowCorsPreflight`).
+    public var corsPreflightBypassed: [String]
     /// The trie walk: the domain class and the path node that decided.
     public var domainClass: String
     public var domainClassIndex: Int
@@ -17,8 +21,8 @@ public struct Explanation: Sendable, Hashable {
     public struct ProtectingEntry: Sendable, Hashable {
         public var name: String
         public var mode: String
-        /// For blacklist entries, the matching rules; for whitelist entries, the entry itself
-        /// (no rule exempts the request).
+        /// For blacklist entries, the matching rules (with their `methods`); for whitelist
+        /// entries, the entry itself (no rule exempts the request).
         public var because: [String]
     }
 

@@ -18,6 +18,8 @@ public final class LoadedPolicy: Sendable {
     let pathTable: [PathTableNode]
     /// Every forwarded-claim header of every entry, lowercased: removed from every request.
     let forwardedHeaders: [String]
+    /// The entries with `allowCorsPreflight`, by index.
+    let corsPreflightEntries: [Int]
 
     /// The bundle's revision.
     public var revision: String { program.manifest.revision }
@@ -37,8 +39,10 @@ public final class LoadedPolicy: Sendable {
                           folded: ByteKeyTable(node.folded.map { ($0.segment, $0.node) }),
                           other: node.other,
                           isSink: node.exact.isEmpty && node.folded.isEmpty && node.other == UInt32(index),
-                          protecting: node.protecting.members, matchedRules: node.matchedRules)
+                          protecting: node.protecting.members, matchedRules: node.matchedRules,
+                          splits: node.methodSplits.map { MethodOutcome(methods: $0.methods, protecting: $0.protecting.members, matchedRules: $0.matchedRules) })
         }
+        corsPreflightEntries = program.entries.indices.filter { program.entries[$0].allowCorsPreflight }
         forwardedHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
     }
 }
@@ -66,13 +70,36 @@ final class PathTableNode: Sendable {
     /// Indices of the entries that protect a path ending here, in name order.
     let protecting: [Int]
     let matchedRules: [UInt32]
+    /// Outcomes for the methods rules with `methods` name (at most nine).
+    let splits: [MethodOutcome]
 
-    init(exact: ByteKeyTable, folded: ByteKeyTable, other: UInt32, isSink: Bool, protecting: [Int], matchedRules: [UInt32]) {
+    init(exact: ByteKeyTable, folded: ByteKeyTable, other: UInt32, isSink: Bool, protecting: [Int], matchedRules: [UInt32],
+         splits: [MethodOutcome] = []) {
+        self.splits = splits
         self.exact = exact
         self.folded = folded
         self.other = other
         self.isSink = isSink
         self.protecting = protecting
         self.matchedRules = matchedRules
+    }
+}
+
+/// A path node's protecting entries and matched rules for some methods.
+struct MethodOutcome: Sendable {
+    let methods: UInt16
+    let protecting: [Int]
+    let matchedRules: [UInt32]
+}
+
+extension PathTableNode {
+    /// The outcome for a method's `MethodMask` bit (nil: a method no rule can name).
+    func outcome(methodBit: Int?) -> (protecting: [Int], matchedRules: [UInt32]) {
+        if let methodBit {
+            for split in splits where split.methods & (1 << UInt16(methodBit)) != 0 {
+                return (split.protecting, split.matchedRules)
+            }
+        }
+        return (protecting, matchedRules)
     }
 }

@@ -39,6 +39,9 @@ public struct BadRequest: Error, Sendable, Hashable, CustomStringConvertible {
         /// A decoded character of the Unicode fullwidth and halfwidth forms (U+FF00–U+FFEF):
         /// compatibility normalisation (NFKC, "best fit") turns `/%EF%BC%A1dmin` into `/Admin`.
         case fullwidthForm = "fullwidth_form"
+        /// A method that is not an RFC 9110 token (empty, or with a space or control character):
+        /// rules with `methods` could not classify it.
+        case invalidMethod = "invalid_method"
     }
 
     public let code: Code
@@ -65,6 +68,7 @@ public struct BadRequest: Error, Sendable, Hashable, CustomStringConvertible {
         switch code {
         case .invalidHost: what = "invalid host `\(Self.printable(input))`"
         case .twoHostHeaders: return "more than one `Host` header"
+        case .invalidMethod: return "the method `\(Self.printable(input))` is not an HTTP token"
         case .targetNotAbsolutePath: return "the request-target `\(Self.printable(input))` does not start with `/`"
         case .encodedSlash: what = "encoded slash `%2F` in the path"
         case .encodedBackslash: what = "encoded backslash `%5C` in the path"

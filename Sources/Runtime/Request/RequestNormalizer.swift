@@ -6,6 +6,7 @@
 /// `PathNormalizer` for the rest, and `docs/semantics.md` for every step.
 public enum RequestNormalizer {
     public static func normalize(_ request: HTTPRequest) -> Result<NormalizedRequest, BadRequest> {
+        guard isToken(request.method) else { return .failure(BadRequest(.invalidMethod, in: request.method, at: 0)) }
         var hostHeader: String?
         var hostHeaders = 0
         for header in request.headers where ASCII.equalsIgnoringCase(header.name, "host") {
@@ -34,5 +35,22 @@ public enum RequestNormalizer {
         case .failure(let problem):
             return .failure(problem)
         }
+    }
+
+    /// RFC 9110 §5.6.2 `token`: one or more of ASCII letters, digits and ``!#$%&'*+-.^_`|~``.
+    static func isToken(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+                 UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+                 UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
     }
 }
