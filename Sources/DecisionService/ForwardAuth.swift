@@ -55,8 +55,9 @@ public struct ForwardAuth: HTTPEndpoint {
     }
 
     /// The original request. Each describing header may appear once; when both spellings
-    /// are present they must agree. No original URI is a bad request; no original method
-    /// falls back to the auth request's own (decisions do not depend on the method).
+    /// are present they must agree. No original URI or no original method is a bad request:
+    /// rules may depend on the method, and the auth request's own method (nginx's subrequest
+    /// is a GET) says nothing about the client's, so it is never guessed.
     ///
     /// For nginx only `X-Original-URI`, `X-Original-Method` and `Host` count: nginx passes
     /// the client's own headers into the auth subrequest, so a client-sent
@@ -89,7 +90,10 @@ public struct ForwardAuth: HTTPEndpoint {
         case .success(let value): host = value
         }
         guard let target, !target.isEmpty else { return .failure(Problem(text: "no X-Forwarded-Uri or X-Original-URI header")) }
-        if let method, method.isEmpty { return .failure(Problem(text: "empty original method")) }
+        guard let method else {
+            return .failure(Problem(text: nginx ? "no X-Original-Method header" : "no X-Forwarded-Method or X-Original-Method header"))
+        }
+        if method.isEmpty { return .failure(Problem(text: "empty original method")) }
         let headers = runtimeHeaders(head, excluding: describingHeaders)
         var originalHost = host
         if originalHost == nil {
@@ -98,7 +102,7 @@ public struct ForwardAuth: HTTPEndpoint {
             if hosts.count > 1 { return .failure(Problem(text: "repeated Host header")) }
             originalHost = hosts.first
         }
-        return .success(HTTPRequest(method: method ?? head.method.rawValue, host: originalHost, target: target, headers: headers))
+        return .success(HTTPRequest(method: method, host: originalHost, target: target, headers: headers))
     }
 
     /// The HTTP reply for a decided request.

@@ -128,6 +128,22 @@ final class ForwardAuthTests: XCTestCase {
         XCTAssertEqual(endpoint.reply(to: original([("x-forwarded-host", "evil.example.com")]), peer: loopbackPeer).status, 400)
     }
 
+    func testAMissingOriginalMethodIsABadRequestNeverTheAuthRequestsOwn() {
+        // Method rules make the method part of the decision: nginx's auth subrequest is a GET
+        // whatever the client sent, so the auth request's own method is never used.
+        let endpoint = ForwardAuth(core: fixture.core)
+        let noMethod = head("/auth", [("host", "gatepass:9193"), ("x-forwarded-uri", "/v1/items"), ("x-forwarded-host", "api.example.com")])
+        let reply = endpoint.reply(to: noMethod, peer: loopbackPeer)
+        XCTAssertEqual(reply.status, 400)
+        XCTAssertEqual(reply.header("x-gatepass-reason"), "bad_request")
+        let nginx = head("/auth", [("host", "api.example.com"), ("x-original-uri", "/v1/items"), ("x-forwarded-method", "GET"),
+                                   ("x-gatepass-gateway", "nginx")])
+        XCTAssertEqual(endpoint.reply(to: nginx, peer: loopbackPeer).header("x-gatepass-status"), "400",
+                       "for nginx only X-Original-Method counts; a client-sent X-Forwarded-Method does not")
+        XCTAssertEqual(endpoint.reply(to: original([("x-original-method", "POST")]), peer: loopbackPeer).status, 400,
+                       "conflicting spellings are refused")
+    }
+
     func testNginxDialectTurnsBadRequestInto403WithTheRealStatus() {
         let endpoint = ForwardAuth(core: fixture.core)
         let reply = endpoint.reply(to: head("/auth", [("host", "api.example.com"), ("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
@@ -135,15 +151,15 @@ final class ForwardAuthTests: XCTestCase {
         XCTAssertEqual(reply.header("x-gatepass-status"), "400")
         XCTAssertEqual(reply.header("x-gatepass-reason"), "bad_request")
         let unauthenticated = endpoint.reply(to: head("/auth", [("host", "api.example.com"), ("x-original-uri", "/v1/items"),
-                                                                ("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
+                                                                ("x-original-method", "GET"), ("x-gatepass-gateway", "nginx")]), peer: loopbackPeer)
         XCTAssertEqual(unauthenticated.status, 401, "401 passes through nginx as is")
     }
 
     func testNginxDialectIgnoresClientSentForwardedHeaders() {
         // nginx passes the client's headers into the subrequest: X-Forwarded-* there are the client's.
         let reply = ForwardAuth(core: fixture.core).reply(to: head("/auth", [
-            ("host", "api.example.com"), ("x-original-uri", "/v1/items"), ("x-gatepass-gateway", "nginx"),
-            ("x-forwarded-host", "public.example.com"), ("x-forwarded-uri", "/public"),
+            ("host", "api.example.com"), ("x-original-uri", "/v1/items"), ("x-original-method", "GET"), ("x-gatepass-gateway", "nginx"),
+            ("x-forwarded-host", "public.example.com"), ("x-forwarded-uri", "/public"), ("x-forwarded-method", "POST"),
         ]), peer: loopbackPeer)
         XCTAssertEqual(reply.status, 401, "decided for api.example.com /v1/items, not the client's claim")
     }

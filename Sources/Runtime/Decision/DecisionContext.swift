@@ -95,7 +95,7 @@ struct DecisionContext {
             }
         }
         return Decision(verdict: .allow, status: 200, reason: .corsPreflight, authentication: nil, mutations: mutations,
-                        challenge: nil, explanation: finished(), detail: .none)
+                        challenge: nil, explanation: finished(), detail: .none, token: nil)
     }
 
     mutating func startExplanation(_ request: NormalizedRequest, domainClass: UInt32, node: UInt32, protecting entries: [Int],
