@@ -139,12 +139,12 @@ class LoadResult:
 
 
 class Load:
-    """One bounded wrk run through Envoy (a rate bound by the script, a time bound by -d)."""
+    """One bounded wrk run through the gateway (a rate bound by the script, a time bound by -d)."""
 
     def __init__(self, fleet, name, seconds):
         self.seconds = seconds
         argv = [WRK, "-t", str(LOAD_THREADS), "-c", str(LOAD_THREADS), "-d", f"{seconds}s", "--timeout", "5s",
-                "-s", LUA, f"http://127.0.0.1:{fleet.envoy.port}/", "--", fleet.token, policy_fixture.API_HOST,
+                "-s", LUA, f"http://127.0.0.1:{fleet.gateway_port}/", "--", fleet.token, policy_fixture.API_HOST,
                 str(LOAD_PAUSE_MS)]
         self.service = Service(f"wrk-{name}", argv, fleet.directory)
         self.started = time.monotonic()
@@ -320,6 +320,10 @@ class Fleet:
                     print(f"stopping {process}: {error}")
 
     # Readings
+
+    @property
+    def gateway_port(self):
+        return self.envoy.port
 
     def envoy_get(self, path):
         return raw_request(self.envoy_admin, "GET", path, "127.0.0.1", timeout=5).body
@@ -532,3 +536,70 @@ def test_a_fleet_behind_envoy_rolls_out_refuses_bad_bundles_survives_outages_and
     assert killed.failed <= killed.responses * 0.02, f"SIGKILL lost more than 2% of the requests: {killed.summary()}"
     assert fleet.through_envoy("/admin/fleet", fleet.token).status == 200, "the last replica serves"
     assert fleet.through_envoy("/admin/fleet").status == 401
+
+
+class NginxFleet:
+    """Three forward-auth replicas (`--bundle` file) behind nginx with the `upstream` group
+    `gatepass gateway-config nginx --service … --service …` writes."""
+
+    def __init__(self, directory, policy, keys):
+        self.directory = directory
+        self.policy = policy
+        self.token = keys.token()
+        self.replicas = []
+        self.nginx = None
+
+    @property
+    def gateway_port(self):
+        return self.nginx.port
+
+    def start(self, upstream):
+        for index in range(3):
+            self.replicas.append(bs.start_gatepassd(GATEPASSD, self.directory, f"gatepassd-nginx-{index}",
+                                                    ["--bundle", self.policy.bundle], LIFECYCLE))
+        listen = free_port()
+        result = run([GATEPASS, "gateway-config", "nginx", self.policy.directory,
+                      *(argument for replica in self.replicas for argument in ("--service", f"127.0.0.1:{replica.ports['forward-auth']}")),
+                      "--upstream", f"127.0.0.1:{upstream.port}", "--listen", f"127.0.0.1:{listen}"])
+        assert result.returncode == 0, result.stderr
+        assert "upstream gatepass_decision {" in result.stdout, result.stdout
+        self.nginx = start_gateway("nginx", os.path.join(self.directory, "nginx"), result.stdout, listen)
+
+    def stop(self):
+        for process in [self.nginx, *self.replicas]:
+            if process:
+                process.stop()
+
+
+def test_a_fleet_behind_nginx_routes_around_killed_and_stopped_replicas(workdir, bundles, keys, upstream, capsys):
+    directory = os.path.join(workdir, f"nginx-fleet-{free_port()}")
+    os.makedirs(directory)
+    fleet = NginxFleet(directory, bundles["header"], keys)
+    try:
+        fleet.start(upstream)
+        load = Load(fleet, "nginx-sigkill", 5)
+        load.sleep_until(1.5)
+        os.kill(fleet.replicas[0].pid, signal.SIGKILL)
+        fleet.replicas[0].process.wait(timeout=10)
+        killed = load.finish()
+        load = Load(fleet, "nginx-sigterm", 5)
+        load.sleep_until(1.5)
+        os.kill(fleet.replicas[1].pid, signal.SIGTERM)
+        fleet.replicas[1].process.wait(timeout=15)
+        terminated = load.finish()
+        with capsys.disabled():
+            print(f"\nfleet (nginx): SIGKILL of replica 0: {killed.failed} of {killed.responses} requests failed "
+                  f"{killed.unexpected()}; load: {killed.summary()}")
+            print(f"fleet (nginx): SIGTERM of replica 1 (exit {fleet.replicas[1].process.returncode}): {terminated.failed} of "
+                  f"{terminated.responses} requests failed {terminated.unexpected()}; load: {terminated.summary()}", flush=True)
+        for name, result in (("SIGKILL", killed), ("SIGTERM", terminated)):
+            assert result.wrongly_allowed == 0, f"{name}: a request the bundle denies was allowed"
+            assert result.bad_revisions == 0
+            for kind, wrong in result.unexpected().items():
+                for status in wrong:
+                    assert status in (401, 403, 500, 502, 503), f"{name}: {kind} got {status}"
+        assert fleet.replicas[1].process.returncode == 0
+        assert killed.failed == 0, f"nginx did not retry the checks of the killed replica: {killed.summary()}"
+        assert terminated.failed == 0, f"SIGTERM lost requests: {terminated.summary()}"
+    finally:
+        fleet.stop()

@@ -8,6 +8,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import signal
 
 import pytest
@@ -269,3 +270,34 @@ def test_a_headless_service_name_becomes_a_balanced_health_checked_cluster(bundl
     filters = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
     ext_authz = next(item["typed_config"] for item in filters if item["name"] == "envoy.filters.http.ext_authz")
     assert "connect-failure" in ext_authz["grpc_service"]["retry_policy"]["retry_on"]
+
+
+def test_a_configmap_volume_update_activates_the_new_bundle(workdir, bundles):
+    """The layout and the update of a ConfigMap volume, as the kubelet does them: the file is
+    `bundle.gpb -> ..data/bundle.gpb`, `..data -> ..TIMESTAMP`; an update writes a new
+    timestamped directory, points `..data_tmp` at it and renames that over `..data` (one
+    atomic rename), then removes the old directory. gatepassd follows the path, not an
+    inode, and activates the new bundle; a SIGHUP is not needed."""
+    volume = os.path.join(workdir, f"k8s-configmap-volume-{free_port()}")
+    os.makedirs(volume)
+    policies = bundles["full"].directory
+
+    def project(revision, serial):
+        directory = f"..2026_12_01_00_00_0{serial}.{revision}"
+        os.makedirs(os.path.join(volume, directory))
+        bs.compile_bundle(GATEPASS, policies, os.path.join(volume, directory, "bundle.gpb"), revision)
+        os.symlink(directory, os.path.join(volume, "..data_tmp"))
+        os.rename(os.path.join(volume, "..data_tmp"), os.path.join(volume, "..data"))
+        return directory
+
+    first = project("rev-cm-1", 1)
+    os.symlink("..data/bundle.gpb", os.path.join(volume, "bundle.gpb"))
+    service = bs.start_gatepassd(GATEPASSD, workdir, f"gatepassd-configmap-{free_port()}", ["--bundle", os.path.join(volume, "bundle.gpb")])
+    try:
+        assert bs.revision_of(service) == "rev-cm-1"
+        project("rev-cm-2", 2)
+        shutil.rmtree(os.path.join(volume, first))
+        bs.wait_for(lambda: bs.revision_of(service) == "rev-cm-2", "the swapped ConfigMap volume activates", 10, [service])
+        assert bs.metric(service, 'gatepass_bundle_activations_total{result="error"}') == 0
+    finally:
+        service.stop()
