@@ -336,6 +336,23 @@ class Fleet:
                 values[name] = int(value)
         return values
 
+    def envoy_hosts(self):
+        """Per replica, Envoy's counters and health flags: {port: "rq_success=… rq_error=… …"}."""
+        fields = ("rq_success", "rq_error", "rq_timeout", "cx_connect_fail", "health_flags")
+        values = {}
+        for line in self.envoy_get("/clusters").splitlines():
+            parts = line.split("::")
+            if len(parts) == 4 and parts[0] == "gatepass_grpc" and parts[2] in fields:
+                values.setdefault(int(parts[1].rsplit(":", 1)[1]), {})[parts[2]] = parts[3]
+        return {port: " ".join(f"{name}={value}" for name, value in sorted(stats.items())) for port, stats in values.items()}
+
+    def replica_counters(self, replica):
+        if not (replica.service and replica.service.running()):
+            return "stopped"
+        unavailable = replica.metric('gatepass_unavailable_total{transport="grpc"}')
+        bad_input = replica.metric('gatepass_bad_input_total{transport="grpc"}')
+        return f"unavailable={unavailable:.0f} bad_input={bad_input:.0f}"
+
     def wait_all_healthy(self, timeout=15):
         """Envoy's health checks see every running replica as healthy."""
         def healthy():
@@ -398,6 +415,8 @@ def test_the_generated_envoy_cluster_spreads_checks_over_healthy_replicas_only(b
     retry = grpc_service.get("retry_policy")
     assert retry and retry["num_retries"] >= 1, "the Check has no retry policy (GrpcService.retry_policy)"
     assert {"connect-failure", "reset"} <= set(retry["retry_on"].split(",")), retry
+    assert [predicate["name"] for predicate in retry.get("retry_host_predicate", [])] == ["envoy.retry_host_predicates.previous_hosts"], \
+        "a retry may land on the replica that just failed"
 
 
 @pytest.fixture
@@ -516,13 +535,18 @@ def test_a_fleet_behind_envoy_rolls_out_refuses_bad_bundles_survives_outages_and
 
     load = Load(fleet, "sigterm", 6)
     load.sleep_until(1.5)
+    signalled = time.monotonic()
     os.kill(replicas[2].service.pid, signal.SIGTERM)
     replicas[2].service.process.wait(timeout=15)
+    exited_after = time.monotonic() - signalled
     terminated = load.finish()
     after_term = fleet.envoy_counters()
-    note(f"SIGTERM of replica 2 (exit {replicas[2].service.process.returncode}): {terminated.failed} of "
+    note(f"SIGTERM of replica 2 (exit {replicas[2].service.process.returncode} after {exited_after:.1f}s; "
+         f"{' '.join(LIFECYCLE)}): {terminated.failed} of "
          f"{terminated.responses} requests failed {terminated.unexpected()}; Envoy: {delta(after_term, after_kill)}; "
          f"load: {terminated.summary()}")
+
+    note(f"after SIGKILL and SIGTERM: Envoy per replica {fleet.envoy_hosts()}; replica 0 {fleet.replica_counters(replicas[0])}")
 
     for name, result in (("SIGKILL", killed), ("SIGTERM", terminated)):
         assert result.wrongly_allowed == 0, f"{name}: a request the bundle denies was allowed"
@@ -584,13 +608,16 @@ def test_a_fleet_behind_nginx_routes_around_killed_and_stopped_replicas(workdir,
         killed = load.finish()
         load = Load(fleet, "nginx-sigterm", 5)
         load.sleep_until(1.5)
+        signalled = time.monotonic()
         os.kill(fleet.replicas[1].pid, signal.SIGTERM)
         fleet.replicas[1].process.wait(timeout=15)
+        exited_after = time.monotonic() - signalled
         terminated = load.finish()
         with capsys.disabled():
             print(f"\nfleet (nginx): SIGKILL of replica 0: {killed.failed} of {killed.responses} requests failed "
                   f"{killed.unexpected()}; load: {killed.summary()}")
-            print(f"fleet (nginx): SIGTERM of replica 1 (exit {fleet.replicas[1].process.returncode}): {terminated.failed} of "
+            print(f"fleet (nginx): SIGTERM of replica 1 (exit {fleet.replicas[1].process.returncode} after {exited_after:.1f}s): "
+                  f"{terminated.failed} of "
                   f"{terminated.responses} requests failed {terminated.unexpected()}; load: {terminated.summary()}", flush=True)
         for name, result in (("SIGKILL", killed), ("SIGTERM", terminated)):
             assert result.wrongly_allowed == 0, f"{name}: a request the bundle denies was allowed"

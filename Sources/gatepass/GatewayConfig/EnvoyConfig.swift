@@ -93,6 +93,11 @@ struct EnvoyConfig {
                               retry_on: "connect-failure,refused-stream,reset,unavailable"
                               num_retries: 1
                               retry_back_off: { base_interval: 0.01s, max_interval: 0.05s }
+                              # Never on the replica that just failed.
+                              retry_host_predicate:
+                              - name: envoy.retry_host_predicates.previous_hosts
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate }
+                              host_selection_retry_max_attempts: 3
 
             """
         }
