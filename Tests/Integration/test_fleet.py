@@ -578,9 +578,12 @@ class NginxFleet:
         return self.nginx.port
 
     def start(self, upstream):
+        self.decision_logs = [os.path.join(self.directory, f"decisions-{index}.jsonl") for index in range(3)]
         for index in range(3):
             self.replicas.append(bs.start_gatepassd(GATEPASSD, self.directory, f"gatepassd-nginx-{index}",
-                                                    ["--bundle", self.policy.bundle], LIFECYCLE))
+                                                    ["--bundle", self.policy.bundle],
+                                                    [*LIFECYCLE, "--decision-log", self.decision_logs[index]]))
+        self.revision = bs.revision_of(self.replicas[0])
         listen = free_port()
         result = run([GATEPASS, "gateway-config", "nginx", self.policy.directory,
                       *(argument for replica in self.replicas for argument in ("--service", f"127.0.0.1:{replica.ports['forward-auth']}")),
@@ -626,6 +629,12 @@ def test_a_fleet_behind_nginx_routes_around_killed_and_stopped_replicas(workdir,
                 for status in wrong:
                     assert status in (401, 403, 500, 502, 503), f"{name}: {kind} got {status}"
         assert fleet.replicas[1].process.returncode == 0
+        for result in (killed, terminated):
+            assert set(result.revisions()) == {fleet.revision}, "allowed requests reach the upstream with the revision"
+        fleet.replicas[2].stop()
+        lines = [json.loads(line) for path in fleet.decision_logs if os.path.exists(path) for line in open(path)]
+        assert len(lines) >= killed.responses, "every decision is logged (but those a SIGKILL lost in the buffer)"
+        assert {line["revision"] for line in lines} == {fleet.revision}, "a decision log line without the revision"
         assert killed.failed == 0, f"nginx did not retry the checks of the killed replica: {killed.summary()}"
         assert terminated.failed == 0, f"SIGTERM lost requests: {terminated.summary()}"
     finally:
