@@ -36,7 +36,7 @@ import yaml
 
 import bundle_servers as bs
 import policy_fixture
-from conftest import ENVOY, GATEPASS, GATEPASSD, start_gateway
+from conftest import GATEPASS, GATEPASSD, start_gateway
 from harness import Service, free_port, raw_request, run
 
 POLL_SECONDS = 1
