@@ -76,23 +76,32 @@ struct EnvoyConfig {
     }
 
     func grpcFilter() -> String {
-        filterHead() + """
+        var out = filterHead() + """
                       grpc_service:
                         envoy_grpc:
                           cluster_name: gatepass_grpc
-        """ + (options.services.count > 1 ? """
-
-                          # Several replicas: a check that cannot reach a replica, or that a replica
-                          # without a bundle answers UNAVAILABLE, is retried once on another one.
-                          retry_policy:
-                            retry_on: "connect-failure,refused-stream,reset,unavailable"
-                            num_retries: 1
-                            retry_back_off: { base_interval: 0.01s, max_interval: 0.05s }
-        """ : "") + """
-
                         timeout: \(options.timeoutText)
 
         """
+        if options.services.count > 1 || options.services.contains(where: { !$0.isIPLiteral }) {
+            // The retry policy of `GrpcService` itself: the one inside `envoy_grpc` only
+            // re-establishes xDS streams and never retries a Check.
+            out += """
+                            # Several replicas: a check that cannot reach a replica, or that a replica
+                            # without a bundle answers UNAVAILABLE, is retried once on another one.
+                            retry_policy:
+                              retry_on: "connect-failure,refused-stream,reset,unavailable"
+                              num_retries: 1
+                              retry_back_off: { base_interval: 0.01s, max_interval: 0.05s }
+                              # Never on the replica that just failed.
+                              retry_host_predicate:
+                              - name: envoy.retry_host_predicates.previous_hosts
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate }
+                              host_selection_retry_max_attempts: 3
+
+            """
+        }
+        return out
     }
 
     func httpFilter() -> String {
@@ -126,7 +135,8 @@ struct EnvoyConfig {
     /// listener is not served there, so TCP checks), and ejects a failing replica
     /// (outlier detection on gateway errors).
     func cluster(name: String, addresses: [GatewayAddress], http2: Bool, decisionService: Bool = false) -> String {
-        let balanced = decisionService && addresses.count > 1
+        // A DNS name counts as several: a Kubernetes headless Service resolves to every ready pod.
+        let balanced = decisionService && (addresses.count > 1 || addresses.contains(where: { !$0.isIPLiteral }))
         var out = """
           - name: \(name)
             type: \(addresses.allSatisfy(\.isIPLiteral) ? "STATIC" : "STRICT_DNS")
@@ -136,6 +146,8 @@ struct EnvoyConfig {
         if balanced {
             out += """
                 lb_policy: ROUND_ROBIN
+                # No panic mode: below 50% healthy Envoy would spread checks over unhealthy replicas too.
+                common_lb_config: { healthy_panic_threshold: { value: 0 } }
                 outlier_detection:
                   consecutive_gateway_failure: 2
                   consecutive_5xx: 2
