@@ -83,8 +83,12 @@ public final class BundleReloader: Service, Sendable {
 
     /// Polls until graceful shutdown.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.pollForever()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await self.pollForever()
+            }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the wait between polls: a normal end, not an error.
         }
     }
 
@@ -126,6 +130,8 @@ public final class BundleReloader: Service, Sendable {
         do {
             fetched = try await source.fetch(ifChangedFrom: tag, force: force)
         } catch {
+            // A fetch cut short by shutdown is neither a failure nor worth a log line.
+            if Task.isCancelled { return .success(nil) }
             return fail(reason: error.description, kind: "fetch")
         }
         guard case .bundle(let bytes, let newTag) = fetched else { return .success(nil) }
