@@ -86,6 +86,10 @@ enum JSONTarget {
             return nil
         }
         if let problem = checkSpans(strict, count: bytes.count) { return problem }
+        // Foundation drops a U+FEFF (byte order mark) that starts a string: `{"\u{FEFF}a":1}`
+        // reads as `{"a":1}`, where RFC 8259 keeps the character. Not compared.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        if bytes.count >= 3, (0...(bytes.count - 3)).contains(where: { bytes[$0..<($0 + 3)].elementsEqual(bom) }) { return nil }
         guard let foundation = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             return nil
         }

@@ -124,17 +124,25 @@ enum ReferencePathNormalizer {
         }
     }
 
-    /// Whether `run` can still become valid UTF-8: it is, or some continuation bytes
-    /// complete it (each of a few representative continuations is tried).
+    /// Whether `run` can still become acceptable UTF-8: it is, or some continuation bytes
+    /// complete it to characters outside the fullwidth forms (a few representative
+    /// continuations are tried).
     static func checkPrefix(_ run: [UInt8]) -> String? {
         guard let problem = checkUTF8(run) else { return nil }
         if problem == "fullwidth_form" { return problem }
+        // Refused as soon as no completion is acceptable: `EF BC` can only become a
+        // fullwidth form, `C0` nothing valid at all.
+        var fullwidthOnly = false
         for count in 1...3 {
-            for filler: UInt8 in [0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF] {
-                if checkUTF8(run + [UInt8](repeating: filler, count: count)) != "invalid_utf8" { return nil }
+            for filler: UInt8 in [0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xAF, 0xB0, 0xBF] {
+                switch checkUTF8(run + [UInt8](repeating: filler, count: count)) {
+                case nil: return nil
+                case "fullwidth_form": fullwidthOnly = true
+                default: break
+                }
             }
         }
-        return "invalid_utf8"
+        return fullwidthOnly ? "fullwidth_form" : "invalid_utf8"
     }
 
     static func hex(_ byte: UInt8) -> UInt8? {
