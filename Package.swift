@@ -29,6 +29,10 @@ let package = Package(
         .library(name: "GatepassRuntime", targets: ["Runtime"]),
         .executable(name: "gatepassd", targets: ["gatepassd"]),
         .executable(name: "gatepass-publish", targets: ["gatepass-publish"]),
+        // The fuzz targets' entry points, for the separate package in Fuzz/ (built only by
+        // scripts/fuzz, with libFuzzer and ASan): a package can use another's targets only
+        // through a product. Not part of any release.
+        .library(name: "GatepassFuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -163,6 +167,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One entry point per fuzz target (Fuzz/Targets): shared by the libFuzzer executables
+        // of Fuzz/Package.swift and by FuzzRegressionTests, which replays the committed seeds
+        // and every input that ever crashed without the fuzzer.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "Compiler", "FrontEnd", "Diagnostics", "BundleFormat", "Runtime", "JOSE", "DecisionService", "ExtAuthzProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/Targets",
+            swiftSettings: swiftSettings
+        ),
+
         // Helpers shared by the test targets (marked source locations, a seeded generator).
         .target(name: "TestSupport", dependencies: ["Diagnostics"], path: "Tests/Support", swiftSettings: swiftSettings),
 
@@ -192,6 +212,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         // The running service: starts the built `gatepassd` on loopback (the test builds depend on it).
         .testTarget(
             name: "GatepassdTests",

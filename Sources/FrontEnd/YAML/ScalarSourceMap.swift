@@ -12,7 +12,9 @@ extension YAMLNode {
         guard let scalar else { return span }
         guard let start = sourceOffset(ofValueOffset: range.lowerBound, in: scalar) else { return span }
         let end = sourceOffset(ofValueOffset: range.upperBound, in: scalar) ?? start + 1
-        return SourceSpan(file: span.file, start: start, end: max(end, start + (range.isEmpty ? 0 : 1)))
+        // Never past the file's last byte (an error at the end of a scalar that ends the file).
+        let limit = span.file.bytes.count
+        return SourceSpan(file: span.file, start: min(start, limit), end: min(max(end, start + (range.isEmpty ? 0 : 1)), limit))
     }
 
     private func sourceOffset(ofValueOffset target: Int, in scalar: YAMLScalar) -> Int? {

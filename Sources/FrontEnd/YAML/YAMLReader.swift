@@ -126,10 +126,16 @@ private struct TreeBuilder {
 
     mutating func reportSyntaxError(_ parser: yaml_parser_t) {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
-        let at = SourceSpan(file: file, start: offset(parser.problem_mark), end: offset(parser.problem_mark) + 1)
+        // One byte at the mark, or none at the end of the file (libyaml marks the end of
+        // the stream one past the last byte): a span never reaches outside its file.
+        func span(at mark: yaml_mark_t) -> SourceSpan {
+            let start = offset(mark)
+            return SourceSpan(file: file, start: start, end: min(start + 1, file.bytes.count))
+        }
+        let at = span(at: parser.problem_mark)
         var notes: [DiagnosticNote] = []
         if let context = parser.context {
-            let contextSpan = SourceSpan(file: file, start: offset(parser.context_mark), end: offset(parser.context_mark) + 1)
+            let contextSpan = span(at: parser.context_mark)
             notes.append(DiagnosticNote(String(cString: context), at: contextSpan))
         }
         var hint: String? = nil

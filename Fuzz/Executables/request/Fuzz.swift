@@ -1,0 +1,13 @@
+import FuzzDriver
+import FuzzTargets
+import Glibc
+
+/// The `request` fuzz target (see Fuzz/Targets): libFuzzer's driver around its entry point.
+@main
+enum Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in FuzzTarget.request.fuzz(data, size) })
+    }
+}
