@@ -18,12 +18,14 @@ public final class GRPCListener: Service, Sendable {
 
     /// `onEventLoops`: RPC tasks run on their connection's loop, in a group of `threads`
     /// loops (default: one per core); false: on Swift's global executor.
-    public init(address: ListenAddress, core: DecisionCore, onEventLoops: Bool = true, threads: Int? = nil) {
+    public init(address: ListenAddress, core: DecisionCore, onEventLoops: Bool = true, threads: Int? = nil, maxConcurrentStreams: Int = 1000) {
         let threads = onEventLoops ? (threads ?? System.coreCount) : nil
         self.address = address
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // A CheckRequest is a few KiB; anything far larger is refused by the transport.
         config.rpc.maxRequestPayloadSize = 1 << 20
+        // Checks in flight per connection (Envoy opens another connection beyond it).
+        config.http2.maxConcurrentStreams = maxConcurrentStreams
         let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? MultiThreadedEventLoopGroup.singleton
         executor = threads == nil ? nil : EventLoopTaskExecutor(group)
         server = GRPCServer(transport: .http2NIOPosix(address: address.isIPv6 ? .ipv6(host: address.host, port: address.port)

@@ -11,6 +11,8 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     let endpoint: any HTTPEndpoint
     let maxBodyBytes: Int
+    /// The request line and headers together (names and values), at most.
+    let maxHeaderBytes: Int
     let activity: ListenerActivity?
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
@@ -18,9 +20,10 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// A request has been read and not yet answered.
     private var counted = false
 
-    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int, activity: ListenerActivity? = nil) {
+    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int, maxHeaderBytes: Int = 32 * 1024, activity: ListenerActivity? = nil) {
         self.endpoint = endpoint
         self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
         self.activity = activity
     }
 
@@ -40,9 +43,17 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .head(let received):
             head = received
             bodyBytes = 0
+            refused = false
             if !counted {
                 counted = true
                 activity?.requestStarted()
+            }
+            var headerBytes = received.uri.utf8.count
+            for (name, value) in received.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
+            if headerBytes > maxHeaderBytes {
+                // Oversized headers: the 400 denial, then close (never a decision on them).
+                refused = true
+                write(endpoint.badInputReply(), for: received, keepAlive: false, context: context)
             }
         case .body(let buffer):
             guard !refused, let head else { return }

@@ -15,11 +15,15 @@ public final class HTTPListener: Service, Sendable {
         public var maxConnections: Int
         public var idleTimeout: TimeAmount
         public var maxBodyBytes: Int
+        /// Request line plus headers (names and values).
+        public var maxHeaderBytes: Int
 
-        public init(maxConnections: Int = 4096, idleTimeout: TimeAmount = .seconds(60), maxBodyBytes: Int = 64 * 1024) {
+        public init(maxConnections: Int = 4096, idleTimeout: TimeAmount = .seconds(60), maxBodyBytes: Int = 64 * 1024,
+                    maxHeaderBytes: Int = 32 * 1024) {
             self.maxConnections = maxConnections
             self.idleTimeout = idleTimeout
             self.maxBodyBytes = maxBodyBytes
+            self.maxHeaderBytes = maxHeaderBytes
         }
     }
 
@@ -49,7 +53,8 @@ public final class HTTPListener: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try channel.pipeline.syncOperations.addHandler(HTTPVersionSniffer {
-                        HTTPExchangeHandler(endpoint: endpoint, maxBodyBytes: limits.maxBodyBytes, activity: activity)
+                        HTTPExchangeHandler(endpoint: endpoint, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxHeaderBytes,
+                                            activity: activity)
                     })
                 }
             }

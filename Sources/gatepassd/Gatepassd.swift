@@ -88,6 +88,12 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Open connections per HTTP listener; more are closed at once.")
     var maxConnections: Int = 4096
 
+    @Option(name: .customLong("max-header-bytes"), help: "HTTP listeners: the largest request line plus headers accepted; larger is a 400 and the connection closes.")
+    var maxHeaderBytes: Int = 32 * 1024
+
+    @Option(name: .customLong("max-concurrent-streams"), help: "gRPC listener: Check requests in flight per connection.")
+    var maxConcurrentStreams: Int = 1000
+
     @Option(name: .customLong("idle-timeout"), help: "Close an HTTP connection silent for this long.")
     var idleTimeout: String = "60s"
 
@@ -149,6 +155,8 @@ struct Gatepassd: AsyncParsableCommand {
         }
         if bundleMaxBytes < 1 { throw ValidationError("--bundle-max-bytes must be positive") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
+        if !(1024...(1 << 20)).contains(maxHeaderBytes) { throw ValidationError("--max-header-bytes must be between 1024 and 1048576") }
+        if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be positive") }
         if !(0...1).contains(decisionLogSample) { throw ValidationError("--decision-log-sample must be between 0 and 1") }
         if decisionLogBuffer < 1 { throw ValidationError("--decision-log-buffer must be positive") }
         if DecisionLog.SubjectMode(rawValue: decisionLogSubject) == nil {

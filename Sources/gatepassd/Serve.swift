@@ -80,7 +80,7 @@ extension Gatepassd {
 
         // HTTP listeners bind now, so a busy port fails before anything is announced.
         let limits = HTTPListener.Limits(maxConnections: maxConnections,
-                                         idleTimeout: .milliseconds(Self.milliseconds(idleTimeout)))
+                                         idleTimeout: .milliseconds(Self.milliseconds(idleTimeout)), maxHeaderBytes: maxHeaderBytes)
         var listeners: [(flag: String, listener: HTTPListener)] = []
         let endpoints: [(String, String?, any HTTPEndpoint)] = [
             ("http", http, ExtAuthzHTTP(core: core, pathPrefix: httpPathPrefix)),
@@ -96,7 +96,8 @@ extension Gatepassd {
                 throw StartupError(ListenerError(listener: flag, address: address, reason: "\(error)").description)
             }
         }
-        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core, onEventLoops: grpcExecutor == "event-loop", threads: grpcThreads) }
+        let grpcListener = grpc.flatMap(Self.address).map { GRPCListener(address: $0, core: core, onEventLoops: grpcExecutor == "event-loop", threads: grpcThreads,
+                                                                         maxConcurrentStreams: maxConcurrentStreams) }
 
         // Shut down in reverse order: readiness first, then the listeners drain, then the
         // decision log flushes, then the reloader stops.

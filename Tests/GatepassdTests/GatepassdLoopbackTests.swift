@@ -42,6 +42,11 @@ final class GatepassdLoopbackTests: XCTestCase {
         XCTAssertEqual(missing.status, 401)
         XCTAssertEqual(missing.headers["www-authenticate"], #"Bearer realm="gatepass""#)
         XCTAssertEqual(missing.body, #"{"reason":"token_missing","description":"a token is required"}"#)
+        // Headers over --max-header-bytes (32 KiB by default): 400, never a decision on them.
+        let bigHeaders = try LoopbackFixture.curl("http://\(http)/authz/v1/items",
+                                                  headers: ["Host: api.example.com", "X-Padding: " + String(repeating: "a", count: 40_000)])
+        XCTAssertEqual(bigHeaders.status, 400)
+        XCTAssertEqual(bigHeaders.headers["x-gatepass-reason"], "bad_request")
 
         // Forward auth.
         let forwarded = try LoopbackFixture.curl("http://\(forward)/auth", headers: [
