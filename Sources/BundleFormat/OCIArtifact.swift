@@ -26,18 +26,27 @@ public enum OCIArtifact {
             + "\"annotations\":{\"org.opencontainers.image.title\":\"bundle.gpb\"}}"
         let text = "{\"schemaVersion\":2,\"mediaType\":\"\(manifestMediaType)\",\"artifactType\":\"\(artifactType)\","
             + "\"config\":\(config),\"layers\":[\(layer)],"
-            + "\"annotations\":{\"\(revisionAnnotation)\":\"\(jsonEscaped(revision))\"}}"
+            + "\"annotations\":{\"\(revisionAnnotation)\":\(JSONText.quoted(revision))}}"
         return Array(text.utf8)
     }
+}
 
-    static func jsonEscaped(_ text: String) -> String {
-        var out = ""
+/// JSON string text (RFC 8259): `"`, `\\` and control characters escaped, and DEL, U+2028
+/// and U+2029 too, so a line stays one line for any reader. Shared by the OCI manifest and
+/// the decision service's log lines.
+public enum JSONText {
+    /// `text` as a quoted JSON string.
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
@@ -45,7 +54,7 @@ public enum OCIArtifact {
                 }
             }
         }
-        return out
+        return out + "\""
     }
 }
 

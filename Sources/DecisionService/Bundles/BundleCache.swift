@@ -1,3 +1,5 @@
+import Runtime
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,5 +50,5 @@ public struct BundleCache: Sendable {
     }
 
     /// The cached bundle's bytes, if there is one.
-    public func load() -> [UInt8]? { readFile(path) }
+    public func load() -> [UInt8]? { FileBytes.read(path) }
 }

@@ -35,22 +35,8 @@ public struct FileBundleSource: BundleSource {
     public func fetch(ifChangedFrom tag: String?, force: Bool) async throws(BundleSourceError) -> BundleFetch {
         guard let before = identity() else { throw BundleSourceError("cannot read `\(path)`: \(String(cString: strerror(errno)))") }
         if !force, before == tag { return .unchanged }
-        guard let bytes = readFile(path) else { throw BundleSourceError("cannot read `\(path)`") }
+        guard let bytes = FileBytes.read(path) else { throw BundleSourceError("cannot read `\(path)`") }
         // A file replaced while it was read is read again at the next check.
         return .bundle(bytes, tag: identity() == before ? before : "changed-while-reading")
-    }
-}
-
-/// Reads a whole file without Foundation.
-func readFile(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        bytes.append(contentsOf: buffer[0..<count])
-        if bytes.count > limit { return nil }
-        if count < buffer.count { return ferror(file) == 0 ? bytes : nil }
     }
 }

@@ -138,9 +138,10 @@ public struct PolicyLoader: Sendable {
     }
 }
 
-/// Whole-file reads without Foundation.
-enum FileBytes {
-    static func read(_ path: String) -> [UInt8]? {
+/// Whole-file reads without Foundation (bundles, and the decision service's bundle files).
+public enum FileBytes {
+    /// The file's bytes; nil when it cannot be read, or is larger than `limit` bytes.
+    public static func read(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -148,6 +149,7 @@ enum FileBytes {
         while true {
             let count = fread(&buffer, 1, buffer.count, file)
             if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
+            if bytes.count > limit { return nil }
             if count < buffer.count { break }
         }
         return ferror(file) == 0 ? bytes : nil
