@@ -64,7 +64,9 @@ public struct ServiceResponse: Sendable, Equatable {
         // A client's `_` spelling of the revision header (x_gatepass_revision) goes too, as
         // the runtime does for claim headers: an upstream may read `_` as `-`.
         if decision.isAllowed {
-            for header in request.headers {
+            // Only names of the revision header's length are looked at: no allocation for
+            // the other headers on the decision path.
+            for header in request.headers where header.name.utf8.count == Self.revisionHeader.utf8.count {
                 let lower = header.name.lowercased()
                 if lower != Self.revisionHeader && lower.replacingUnderscores == Self.revisionHeader && !removed.contains(lower) {
                     removed.append(lower)
