@@ -140,12 +140,17 @@ public struct Entry: Sendable, Hashable {
     /// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
     /// not protected by this entry.
     public var allowCorsPreflight: Bool
+    /// Keys fetched at run time from an identity provider (`jwksUri` or `discovery`); nil
+    /// when the entry's keys are all in the bundle. With remote keys, `keyIndices` are the
+    /// bootstrap set embedded by `compile --fetch-jwks` (possibly none).
+    public var remoteKeys: RemoteKeys?
 
     public init(name: String, mode: Mode, issuer: String, subject: String?, audiences: [String], algorithms: [String],
                 clockSkew: UInt32, requireExpiration: Bool, maxLifetime: UInt32?, keyIndices: [UInt32],
                 tokenLocations: [TokenLocation], claimChecks: [ClaimCheck], forwardedClaims: [ForwardedClaim], source: UInt32,
-                allowCorsPreflight: Bool = false) {
+                allowCorsPreflight: Bool = false, remoteKeys: RemoteKeys? = nil) {
         self.allowCorsPreflight = allowCorsPreflight
+        self.remoteKeys = remoteKeys
         self.name = name
         self.mode = mode
         self.issuer = issuer
@@ -160,6 +165,50 @@ public struct Entry: Sendable, Hashable {
         self.claimChecks = claimChecks
         self.forwardedClaims = forwardedClaims
         self.source = source
+    }
+}
+
+/// Where an entry's keys are fetched from at run time, and how often.
+public struct RemoteKeys: Sendable, Hashable {
+    /// The URL fetched: the `jwksUri`, or with `discovery` the issuer's
+    /// `/.well-known/openid-configuration` document (whose `jwks_uri` is then fetched).
+    public var url: String
+    /// Whether `url` is an OpenID discovery document rather than a JWKS.
+    public var discovery: Bool
+    /// `allowInsecureJwksUri`: `http` is accepted (loopback addresses only).
+    public var allowInsecure: Bool
+    /// `jwksRefresh`, in seconds.
+    public var refresh: Refresh
+    /// When the bootstrap keys were fetched (seconds since the epoch), nil without them.
+    public var bootstrapFetchedAt: UInt64?
+
+    /// `jwksRefresh`: the interval without caching headers, its bounds, how long the last
+    /// good set serves while fetches fail, and the least time between unknown-kid refetches.
+    public struct Refresh: Sendable, Hashable {
+        public var defaultInterval: UInt32
+        public var minInterval: UInt32
+        public var maxInterval: UInt32
+        public var maxStale: UInt32
+        public var cooldown: UInt32
+
+        /// 10 min, 1 min, 1 h, 24 h, 30 s.
+        public static let defaults = Refresh(defaultInterval: 600, minInterval: 60, maxInterval: 3600, maxStale: 86_400, cooldown: 30)
+
+        public init(defaultInterval: UInt32, minInterval: UInt32, maxInterval: UInt32, maxStale: UInt32, cooldown: UInt32) {
+            self.defaultInterval = defaultInterval
+            self.minInterval = minInterval
+            self.maxInterval = maxInterval
+            self.maxStale = maxStale
+            self.cooldown = cooldown
+        }
+    }
+
+    public init(url: String, discovery: Bool, allowInsecure: Bool, refresh: Refresh = .defaults, bootstrapFetchedAt: UInt64? = nil) {
+        self.url = url
+        self.discovery = discovery
+        self.allowInsecure = allowInsecure
+        self.refresh = refresh
+        self.bootstrapFetchedAt = bootstrapFetchedAt
     }
 }
 
