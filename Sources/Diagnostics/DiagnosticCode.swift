@@ -43,7 +43,7 @@ extension DiagnosticCode {
     public static let invalidBoolean = DiagnosticCode("GP205", "a boolean other than `true` or `false`")
     public static let invalidInteger = DiagnosticCode("GP206", "an integer that is not plain decimal or out of range")
     public static let invalidDuration = DiagnosticCode("GP207", "a malformed duration")
-    public static let jwksSourceCount = DiagnosticCode("GP208", "`jwks` and `jwksFile` both given, or neither")
+    public static let jwksSourceCount = DiagnosticCode("GP208", "not exactly one key source: `jwks`, `jwksFile`, `jwksUri` or `discovery`")
     public static let jwksFileUnreadable = DiagnosticCode("GP209", "a `jwksFile` cannot be read")
     public static let duplicateName = DiagnosticCode("GP210", "an authentication name used twice in the set")
     public static let invalidName = DiagnosticCode("GP211", "an invalid authentication name")
@@ -52,9 +52,13 @@ extension DiagnosticCode {
     public static let duplicateValue = DiagnosticCode("GP214", "the same value listed twice")
     public static let invalidHeaderName = DiagnosticCode("GP215", "an invalid or reserved HTTP header name")
     public static let invalidTokenLocation = DiagnosticCode("GP216", "an invalid token location")
+    public static let invalidKeyURL = DiagnosticCode("GP217", "a malformed `jwksUri`, or an issuer that cannot be used for discovery")
+    public static let insecureKeyURL = DiagnosticCode("GP218", "a key URL that is not https (plain http only on loopback, with `allowInsecureJwksUri`)")
+    public static let remoteSettingWithoutRemoteKeys = DiagnosticCode("GP219", "`jwksRefresh` or `allowInsecureJwksUri` without `jwksUri` or `discovery`")
     public static let invalidDomainPattern = DiagnosticCode("GP220", "an invalid rule domain")
     public static let invalidPathPattern = DiagnosticCode("GP221", "an invalid rule path")
     public static let invalidMethod = DiagnosticCode("GP222", "an unknown or malformed HTTP method in a rule")
+    public static let jwksRefreshOrder = DiagnosticCode("GP223", "`jwksRefresh` intervals out of order (`min` ≤ `default` ≤ `max`)")
 
     // MARK: GP3xx: keys
     public static let jwksSyntax = DiagnosticCode("GP300", "a JWKS that is not valid JSON")
@@ -72,6 +76,8 @@ extension DiagnosticCode {
     public static let keysWithoutKid = DiagnosticCode("GP312", "several keys without `kid`")
     public static let secretFromEnvironment = DiagnosticCode("GP313", "an invalid environment-variable secret")
     public static let inlineSecret = DiagnosticCode("GP314", "an HMAC secret written into the policy")
+    public static let remoteKeysNeedAlgorithms = DiagnosticCode("GP315", "remote keys without an `algorithms` allow-list")
+    public static let remoteKeysUnavailable = DiagnosticCode("GP316", "a remote key set or discovery document that cannot be fetched or is refused")
 
     // MARK: GP4xx: claims
     public static let claimTypeConflict = DiagnosticCode("GP400", "claim requirements that need different types")
@@ -105,10 +111,12 @@ extension DiagnosticCode {
         .unsupportedVersion, .missingKey, .wrongNodeKind, .unknownKey, .invalidEnumValue,
         .invalidBoolean, .invalidInteger, .invalidDuration, .jwksSourceCount, .jwksFileUnreadable,
         .duplicateName, .invalidName, .emptyValue, .unsupportedAuthenticationType, .duplicateValue,
-        .invalidHeaderName, .invalidTokenLocation, .invalidDomainPattern, .invalidPathPattern, .invalidMethod,
+        .invalidHeaderName, .invalidTokenLocation, .invalidKeyURL, .insecureKeyURL, .remoteSettingWithoutRemoteKeys,
+        .invalidDomainPattern, .invalidPathPattern, .invalidMethod, .jwksRefreshOrder,
         .jwksSyntax, .jwksStructure, .keyEncoding, .keyWeak, .keyInvalid, .keyUnsupported,
         .keyAlgorithmMismatch, .duplicateKid, .privateKeyLeaked, .notVerificationKey,
         .noVerificationKey, .algorithmsMatchNoKey, .keysWithoutKid, .secretFromEnvironment, .inlineSecret,
+        .remoteKeysNeedAlgorithms, .remoteKeysUnavailable,
         .claimTypeConflict, .claimContradiction, .registeredTimeClaim, .registeredClaimConflict, .forwardedClaimType,
         .duplicateClaim,
         .duplicateRule, .shadowedRule, .blacklistWithoutRules, .whitelistMatchesEverything,

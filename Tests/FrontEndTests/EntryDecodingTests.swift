@@ -87,7 +87,7 @@ final class EntryDecodingTests: XCTestCase {
         XCTAssertSpan(entry.requireExpiration.span, source[9])
         XCTAssertEqual(entry.maxLifetime?.value, 86_400)
         XCTAssertSpan(entry.maxLifetime?.span, source[10])
-        guard case .mapping(let keys) = entry.jwks else { return XCTFail("jwks is \(entry.jwks)") }
+        guard case .mapping(let keys) = entry.jwks else { return XCTFail("jwks is \(String(describing: entry.jwks))") }
         XCTAssertEqual(keys.mapping?.first?.keyText, "keys")
         XCTAssertEqual(entry.tokenLocations.map(\.source), [.query])
         XCTAssertEqual(entry.tokenLocations.map(\.name), ["access_token"])
@@ -112,10 +112,10 @@ final class EntryDecodingTests: XCTestCase {
     func testJWKSAsAJSONString() throws {
         let source = MarkedSource(entryYAML().replacingOccurrences(of: "jwks: {keys: []}", with: "jwks: ⟨|\n  {\"keys\": []}⟩"))
         let entry = try XCTUnwrap(decodeEntry(String(decoding: source.file.bytes, as: UTF8.self)))
-        guard case .jsonText(let node) = entry.jwks else { return XCTFail("jwks is \(entry.jwks)") }
+        guard case .jsonText(let node) = entry.jwks else { return XCTFail("jwks is \(String(describing: entry.jwks))") }
         XCTAssertEqual(node.scalar?.value, "{\"keys\": []}\n")
         let quoted = try XCTUnwrap(decodeEntry(entryYAML().replacingOccurrences(of: "jwks: {keys: []}", with: "jwks: '{\"keys\": []}'")))
-        guard case .jsonText = quoted.jwks else { return XCTFail("jwks is \(quoted.jwks)") }
+        guard case .jsonText = quoted.jwks else { return XCTFail("jwks is \(String(describing: quoted.jwks))") }
     }
 
     func testSeveralDocumentsAreSeveralEntriesAndEmptyDocumentsAreIgnored() {

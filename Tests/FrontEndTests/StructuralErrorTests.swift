@@ -67,7 +67,7 @@ final class StructuralErrorTests: XCTestCase {
 
     func testJWKSAndJWKSFileBothOrNeither() {
         let both = MarkedSource(entryYAML("⟨jwksFile⟩: keys.json\n").replacingOccurrences(of: "jwks:", with: "⟨jwks⟩:"))
-        XCTAssertDiagnostics(decode(both).diagnostics, [Expected(.jwksSourceCount, at: both[1], message: "not both", notes: [both[0]])])
+        XCTAssertDiagnostics(decode(both).diagnostics, [Expected(.jwksSourceCount, at: both[1], message: "not `jwks` and `jwksFile`", notes: [both[0]])])
         let neither = MarkedSource("⟨version: 1⟩\nname: a\nissuer: https://x\nauthorization: {mode: whitelist}\n")
         XCTAssertDiagnostics(decode(neither).diagnostics, [Expected(.jwksSourceCount, at: neither.span, message: "no keys")])
         let null = MarkedSource(entryYAML().replacingOccurrences(of: "jwks: {keys: []}", with: "jwks:⟨⟩"))

@@ -33,7 +33,8 @@ enum KeyCheck {
         var environmentKeys: [CheckedKey] = []
         let elements = root[member: "keys"]?.elements ?? []
         for (index, element) in elements.enumerated() {
-            if element[member: "kEnv"] != nil {
+            // `kEnv` belongs to policies; in a fetched set JOSE refuses it as a key without `k`.
+            if element[member: "kEnv"] != nil && document.fetchedURL == nil {
                 if let key = environmentKey(element, index: index, document: document, into: &diagnostics) { environmentKeys.append(key) }
             } else {
                 forJOSE.append(element)
@@ -55,7 +56,10 @@ enum KeyCheck {
             let material: Key.Material = isSecret ? .secret(jwk.keyMaterial) : .spki(jwk.keyMaterial)
             keys.append(CheckedKey(kid: jwk.kid, algorithm: jwk.alg, thumbprint: jwk.thumbprint, material: material, span: span,
                                    allowed: JWSAlgorithm.allCases.filter(jwk.allows)))
-            if isSecret {
+            if isSecret, let url = document.fetchedURL {
+                diagnostics.error(.privateKeyLeaked, "`\(url)`: key \(jwk.kid.map { "`\($0)`" } ?? "without kid") is an HMAC secret published in a JWKS, so anyone who fetches it can sign tokens",
+                                  at: span, hint: "an identity provider's JWKS holds public keys only; rotate this secret and use an asymmetric algorithm")
+            } else if isSecret {
                 diagnostics.warning(.inlineSecret, "an HMAC secret is written into the policy, so every bundle compiled from it is a secret too",
                                     at: span, hint: "replace `k` with `kEnv: VARIABLE` and give the runtime the secret in that environment variable")
             }
@@ -145,6 +149,12 @@ enum KeyCheck {
         if issue.code == "jwk.member.base64url", let member = issue.member, let offset = issue.valueOffset, endsLine(span) {
             message = issue.message.prefix(while: { $0 != ":" }) + ": `\(member)` is not valid base64url: a line break at offset \(offset); the value looks line-wrapped"
             hint = "join the lines of `\(member)` into one line"
+        }
+        if let url = document.fetchedURL {
+            message = "`\(url)`: " + message.replacingOccurrences(of: "has leaked into the policy", with: "is published by the identity provider")
+            if issue.code == "jwk.private-key-leaked" {
+                hint = "the identity provider publishes a private key: it must be rotated there; never embed or trust this set"
+            }
         }
         return Diagnostic(issue.severity == .error ? .error : .warning, code(for: issue.code), message, at: span, hint: hint)
     }

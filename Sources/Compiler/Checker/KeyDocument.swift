@@ -4,7 +4,8 @@ import JOSE
 
 /// An entry's JWKS in whichever form it was written, with the means to turn a position
 /// in it back into a source span: a YAML mapping (positions are YAML nodes), JSON text
-/// inside a YAML string (positions map through the scalar), or a `jwksFile`.
+/// inside a YAML string (positions map through the scalar), a `jwksFile`, or a set fetched
+/// by `compile --fetch-jwks` (every position is the entry's `jwksUri` or `discovery` value).
 struct KeyDocument {
     let source: JWKSSource
     /// The parsed JSON when the keys were given as text (for span lookups).
@@ -24,7 +25,14 @@ struct KeyDocument {
         switch source {
         case .mapping(let node), .jsonText(let node): node.span
         case .file(_, let file): SourceSpan(file: file, start: 0, end: min(1, file.bytes.count))
+        case .fetched(_, _, let span): span
         }
+    }
+
+    /// The URL of a fetched set, which its messages name.
+    var fetchedURL: String? {
+        if case .fetched(let url, _, _) = source { return url }
+        return nil
     }
 
     /// The JWKS as JSON; a syntax error is reported at its line and column.
@@ -38,13 +46,15 @@ struct KeyDocument {
             text = Array((node.scalar?.value ?? "").utf8)
         case .file(_, let file):
             text = file.bytes
+        case .fetched(_, let body, _):
+            text = body
         }
         do {
             rootForLookup = try StrictJSON.parse(text, limits: JWKSValidation.limits)
             return rootForLookup
         } catch {
             let lineWrapped = error.kind == .lineBreakInString
-            diagnostics.error(.jwksSyntax, "the JWKS is not valid JSON: \(error.message)",
+            diagnostics.error(.jwksSyntax, (fetchedURL.map { "`\($0)`: " } ?? "") + "the JWKS is not valid JSON: \(error.message)",
                               at: span(textRange: error.offset..<(error.offset + 1)),
                               hint: lineWrapped ? "the value looks line-wrapped, as the console's documentation prints it: join the lines into one" : nil)
             return nil
@@ -58,6 +68,7 @@ struct KeyDocument {
         case .jsonText(let node): node.span(ofValueRange: textRange)
         case .file(_, let file):
             SourceSpan(file: file, start: min(textRange.lowerBound, file.bytes.count), end: min(textRange.upperBound, file.bytes.count))
+        case .fetched(_, _, let span): span
         }
     }
 

@@ -111,7 +111,20 @@ struct Lowering {
             claimChecks: entry.claims.flatMap { lowerClaim($0) },
             forwardedClaims: entry.forwardClaims.map { BundleFormat.ForwardedClaim(path: $0.claim.value, header: $0.header.value) },
             source: sourceMap.index(of: entry.name.span ?? entry.span),
-            allowCorsPreflight: entry.allowCorsPreflight.value)
+            allowCorsPreflight: entry.allowCorsPreflight.value,
+            remoteKeys: entry.remoteKeys.map(Self.lowerRemoteKeys))
+    }
+
+    /// `jwksUri` or `discovery` with its settings; the bootstrap keys are the entry's keys.
+    static func lowerRemoteKeys(_ remote: RemoteKeySource) -> RemoteKeys {
+        let refresh = remote.refresh
+        return RemoteKeys(
+            url: remote.url.text, discovery: remote.kind == .discovery, allowInsecure: remote.allowInsecure.value,
+            refresh: RemoteKeys.Refresh(
+                defaultInterval: UInt32(refresh.defaultInterval.value), minInterval: UInt32(refresh.minInterval.value),
+                maxInterval: UInt32(refresh.maxInterval.value), maxStale: UInt32(refresh.maxStale.value),
+                cooldown: UInt32(refresh.cooldown.value)),
+            bootstrapFetchedAt: remote.fetchedAt)
     }
 
     mutating func lowerClaim(_ declaration: ClaimDeclaration) -> [ClaimCheck] {

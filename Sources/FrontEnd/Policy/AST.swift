@@ -60,7 +60,11 @@ public struct AuthenticationEntry: Sendable {
     public var requireExpiration: Located<Bool>
     /// Seconds; the largest accepted `exp - iat`.
     public var maxLifetime: Located<Int>?
-    public var jwks: JWKSSource
+    /// The keys in the policy; with `jwksUri` or `discovery`, nil until `compile
+    /// --fetch-jwks` fetches the bootstrap set (then `.fetched`).
+    public var jwks: JWKSSource?
+    /// `jwksUri` or `discovery`: keys fetched at run time; nil for keys in the policy only.
+    public var remoteKeys: RemoteKeySource?
     public var tokenLocations: [TokenLocation]
     public var claims: [ClaimDeclaration]
     public var forwardClaims: [ForwardedClaim]
@@ -81,6 +85,50 @@ public enum JWKSSource: Sendable {
     case jsonText(YAMLNode)
     /// `jwksFile:`, resolved relative to the policy file.
     case file(path: Located<String>, file: SourceFile)
+    /// A set fetched from `url` by `compile --fetch-jwks`; every problem in it is reported
+    /// at `span`, the entry's `jwksUri` or `discovery` value.
+    case fetched(url: String, body: [UInt8], span: SourceSpan)
+}
+
+/// `jwksUri` or `discovery`: where the runtime fetches an entry's keys, and how often.
+public struct RemoteKeySource: Sendable {
+    public enum Kind: String, Sendable, Hashable {
+        /// `jwksUri`: the URL of a JWKS.
+        case jwksUri
+        /// `discovery: true`: the issuer's OpenID configuration names the JWKS.
+        case discovery
+    }
+
+    public var kind: Kind
+    /// What is fetched: the `jwksUri` as written, or with discovery the issuer (without a
+    /// trailing `/`) followed by `/.well-known/openid-configuration`.
+    public var url: KeyURL
+    /// The `jwksUri` or `discovery` value: where problems with the remote set are reported.
+    public var span: SourceSpan
+    /// `allowInsecureJwksUri`: `http` to a loopback address is accepted.
+    public var allowInsecure: Located<Bool>
+    public var refresh: KeyRefresh
+    /// Set by `compile --fetch-jwks`: when the bootstrap set in `jwks` was fetched (seconds
+    /// since the epoch).
+    public var fetchedAt: UInt64?
+}
+
+/// `jwksRefresh`, in seconds, each with its span (nil for a default).
+public struct KeyRefresh: Sendable, Hashable {
+    /// The refresh interval when the response has no caching headers.
+    public var defaultInterval: Located<Int>
+    /// The bounds on an interval taken from caching headers.
+    public var minInterval: Located<Int>
+    public var maxInterval: Located<Int>
+    /// How long the last good set keeps serving while fetches fail.
+    public var maxStale: Located<Int>
+    /// The least time between two fetches caused by a token with an unknown `kid`.
+    public var cooldown: Located<Int>
+
+    /// 10m, 1m, 1h, 24h, 30s.
+    public static let defaults = KeyRefresh(
+        defaultInterval: Located(600, at: nil), minInterval: Located(60, at: nil), maxInterval: Located(3600, at: nil),
+        maxStale: Located(86_400, at: nil), cooldown: Located(30, at: nil))
 }
 
 /// Where a token is read from in a request.

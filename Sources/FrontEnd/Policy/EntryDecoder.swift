@@ -6,10 +6,12 @@ struct EntryDecoder {
     static let supportedVersions = 1...1
     static let entryKeys = [
         "version", "name", "enabled", "type", "issuer", "subject", "audiences", "algorithms",
-        "clockSkew", "requireExpiration", "maxLifetime", "jwks", "jwksFile", "token", "claims",
+        "clockSkew", "requireExpiration", "maxLifetime", "jwks", "jwksFile", "jwksUri", "discovery",
+        "allowInsecureJwksUri", "jwksRefresh", "token", "claims",
         "forwardClaims", "hosts", "allowCorsPreflight", "authorization",
     ]
-    /// The keys an entry must have; `jwks` or `jwksFile` (exactly one) comes on top.
+    /// The keys an entry must have; one key source (`jwks`, `jwksFile`, `jwksUri` or
+    /// `discovery`) comes on top.
     static let requiredEntryKeys = ["version", "name", "issuer", "authorization"]
     /// The values `type` may have.
     static let authenticationTypes = ["jwt"]
@@ -67,7 +69,15 @@ struct EntryDecoder {
         if let node = map["requireExpiration"], let value = reader.bool(node, what: "`requireExpiration`") { requireExpiration = value }
         let maxLifetime = map["maxLifetime"].flatMap { reader.duration($0, what: "`maxLifetime`", range: Self.maxLifetimeRange) }
         errors = reader.diagnostics.errorCount
-        let jwks = decodeJWKS(map, file: document.span.file)
+        let keySource = decodeKeySource(map, file: document.span.file, issuer: issuer)
+        let jwks = keySource.jwks, remoteKeys = keySource.remote
+        if let remoteKey = keySource.remoteKey, map["algorithms"] == nil {
+            let key = remoteKey.key.span
+            reader.diagnostics.error(.remoteKeysNeedAlgorithms,
+                                     "\(name.map { "`\($0.value)`" } ?? "this entry") fetches its keys at run time, so the compiler cannot infer the allowed algorithms from keys it has not seen",
+                                     at: map.headSpan, notes: [DiagnosticNote("the keys come from here", at: key)],
+                                     hint: "list them: `algorithms: [RS256]` (the algorithms your identity provider signs with)")
+        }
         let tokens = map["token"].map { decodeTokenLocations($0) } ?? [TokenLocation.defaultLocation]
         errors = reader.diagnostics.errorCount
         let claims = map["claims"].map { decodeClaims($0) } ?? []
@@ -82,18 +92,18 @@ struct EntryDecoder {
             .flatMap { decodeAuthorization($0) }
         let authorizationClean = clean(reader)
 
-        guard reader.diagnostics.errorCount == before, let name, let issuer, let jwks, let authorization else {
+        guard reader.diagnostics.errorCount == before, let name, let issuer, keySource.valid, let authorization else {
             let parts = EntryParts(
                 name: name, issuer: issuer, subject: subject, audiences: audiencesClean ? audiences : nil,
                 algorithms: algorithmsClean ? algorithms : nil, jwks: jwks,
                 claims: claimsClean ? claims : nil, forwardClaims: claimsClean && forwardClaimsClean ? forwardClaims : nil,
-                authorization: authorizationClean ? authorization : nil)
+                authorization: authorizationClean ? authorization : nil, remoteKeys: remoteKeys)
             return (name, nil, parts)
         }
         return (name, AuthenticationEntry(
             span: document.span, version: version, name: name, enabled: enabled, issuer: issuer,
             subject: subject, audiences: audiences, algorithms: algorithms, clockSkew: clockSkew,
-            requireExpiration: requireExpiration, maxLifetime: maxLifetime, jwks: jwks,
+            requireExpiration: requireExpiration, maxLifetime: maxLifetime, jwks: jwks, remoteKeys: remoteKeys,
             tokenLocations: tokens, claims: claims, forwardClaims: forwardClaims, hosts: hosts,
             allowCorsPreflight: allowCorsPreflight, authorization: authorization), nil)
     }
@@ -164,19 +174,10 @@ struct EntryDecoder {
         }
     }
 
-    mutating func decodeJWKS(_ map: MappingReader, file: SourceFile) -> JWKSSource? {
-        let inline = map.pair("jwks"), path = map.pair("jwksFile")
-        switch (inline, path) {
-        case (nil, nil):
-            if !map.misspelled.isDisjoint(with: ["jwks", "jwksFile"]) { return nil }
-            reader.diagnostics.error(.jwksSourceCount, "the entry has no keys: give `jwks` or `jwksFile`", at: map.headSpan,
-                                     hint: "paste the JWKS under `jwks:`, or name a JSON file with `jwksFile:`")
-            return nil
-        case (let inline?, let path?):
-            reader.diagnostics.error(.jwksSourceCount, "give either `jwks` or `jwksFile`, not both", at: path.key.span,
-                                     notes: [DiagnosticNote("`jwks` is given here", at: inline.key.span)])
-            return nil
-        case (let inline?, nil):
+    /// `jwks` or `jwksFile`, the entry's only key source.
+    mutating func decodeJWKS(_ pair: YAMLPair, file: SourceFile) -> JWKSSource? {
+        if pair.keyText == "jwks" {
+            let inline = pair
             switch inline.value.kind {
             case .mapping: return .mapping(inline.value)
             case .scalar(let scalar) where !scalar.isNull: return .jsonText(inline.value)
@@ -186,7 +187,8 @@ struct EntryDecoder {
                                          at: inline.value.span, hint: "write `jwks: { keys: [ … ] }`, or paste the JSON in a `|` block")
                 return nil
             }
-        case (nil, let path?):
+        } else {
+            let path = pair
             guard let text = reader.nonEmptyString(path.value, what: "`jwksFile`") else { return nil }
             switch loadKeyFile(text.value, file) {
             case .success(let keyFile):

@@ -11,13 +11,17 @@ public struct EntryParts: Sendable {
     /// nil: not given (what the keys allow), or given with errors.
     public var algorithms: [Located<String>]?
     public var jwks: JWKSSource?
+    /// `jwksUri` or `discovery`, when given and read without errors.
+    public var remoteKeys: RemoteKeySource?
     public var claims: [ClaimDeclaration]?
     public var forwardClaims: [ForwardedClaim]?
     public var authorization: Authorization?
 
     public init(name: Located<String>? = nil, issuer: Located<String>? = nil, subject: Located<String>? = nil,
                 audiences: [Located<String>]? = nil, algorithms: [Located<String>]? = nil, jwks: JWKSSource? = nil,
-                claims: [ClaimDeclaration]? = nil, forwardClaims: [ForwardedClaim]? = nil, authorization: Authorization? = nil) {
+                claims: [ClaimDeclaration]? = nil, forwardClaims: [ForwardedClaim]? = nil, authorization: Authorization? = nil,
+                remoteKeys: RemoteKeySource? = nil) {
+        self.remoteKeys = remoteKeys
         self.name = name
         self.issuer = issuer
         self.subject = subject
@@ -37,6 +41,6 @@ extension AuthenticationEntry {
     /// Every part, for the checks.
     public var parts: EntryParts {
         EntryParts(name: name, issuer: issuer, subject: subject, audiences: audiences, algorithms: algorithms, jwks: jwks,
-                   claims: claims, forwardClaims: forwardClaims, authorization: authorization)
+                   claims: claims, forwardClaims: forwardClaims, authorization: authorization, remoteKeys: remoteKeys)
     }
 }

@@ -43,6 +43,7 @@ public enum GatepassSchema: String, CaseIterable, Sendable {
             [
                 KeyTable(pointer: "", keys: EntryDecoder.entryKeys, required: EntryDecoder.requiredEntryKeys),
                 KeyTable(pointer: "/$defs/tokenLocation", keys: EntryDecoder.tokenKeys, required: []),
+                KeyTable(pointer: "/$defs/jwksRefresh", keys: EntryDecoder.refreshKeys, required: []),
                 KeyTable(pointer: "/$defs/authorization", keys: EntryDecoder.authorizationKeys, required: EntryDecoder.requiredAuthorizationKeys),
                 KeyTable(pointer: "/$defs/rule", keys: EntryDecoder.ruleKeys, required: []),
                 KeyTable(pointer: "/$defs/claimRequirements", keys: EntryDecoder.requirementKeys, required: []),

@@ -22,6 +22,7 @@ enum PolicySchema {
             ("text", SharedSchemaDefinitions.text),
             ("nonEmptyText", SharedSchemaDefinitions.nonEmptyText),
             ("duration", duration),
+            ("jwksRefresh", jwksRefresh),
             ("tokenLocation", tokenLocation),
             ("authorization", authorization),
             ("rule", rule),
@@ -51,7 +52,7 @@ enum PolicySchema {
                                           range: EntryDecoder.clockSkewRange, default: EntryDecoder.defaultClockSkew),
             "requireExpiration": S.node("Tokens without `exp` are refused.", S.type("boolean"), ("default", .bool(true))),
             "maxLifetime": durationProperty("An optional bound on `exp - iat`, at most \(ScalarReader.formatDuration(EntryDecoder.maxLifetimeRange.upperBound)).", range: EntryDecoder.maxLifetimeRange),
-            "jwks": S.node("The keys: a JWKS as a YAML mapping (`{ keys: [ … ] }`), or a string holding the JSON exactly as the console shows it (use a `|` block). Give `jwks` or `jwksFile`, not both.",
+            "jwks": S.node("The keys: a JWKS as a YAML mapping (`{ keys: [ … ] }`), or a string holding the JSON exactly as the console shows it (use a `|` block). Give exactly one of `jwks`, `jwksFile`, `jwksUri` and `discovery: true`.",
                            S.oneOf(
                                S.node("a JWKS written as a YAML mapping", S.type("object"),
                                       ("required", .array([.string("keys")])),
@@ -60,8 +61,15 @@ enum PolicySchema {
                                       ])))]))),
                                S.node("a JWKS as JSON text", S.type("string"), S.string("contentMediaType", "application/json"),
                                       S.string("pattern", "[^ \\t\\n\\r]")))),
-            "jwksFile": S.node("A JSON file holding the JWKS, relative to this policy file's folder. Give `jwks` or `jwksFile`, not both.",
+            "jwksFile": S.node("A JSON file holding the JWKS, relative to this policy file's folder. Give exactly one of `jwks`, `jwksFile`, `jwksUri` and `discovery: true`.",
                                S.ref("nonEmptyText")),
+            "jwksUri": S.node("The URL the runtime fetches the JWKS from (and refreshes): https, or plain http to a loopback address (localhost, 127.0.0.0/8, [::1]) with `allowInsecureJwksUri`. No userinfo, no fragment. Needs `algorithms`.",
+                              S.type("string"), S.string("pattern", "^https?://[!-~]+$")),
+            "discovery": S.node("`true`: the runtime fetches `<issuer>/.well-known/openid-configuration` (its `issuer` must equal this entry's) and the JWKS its `jwks_uri` names. Needs `algorithms`.",
+                                S.type("boolean"), ("default", .bool(false))),
+            "allowInsecureJwksUri": S.node("Accept a plain http `jwksUri` (or discovery) to a loopback address, for tests and sidecars; http to any other host is refused even with it. Only with `jwksUri` or `discovery`.",
+                                           S.type("boolean"), ("default", .bool(false))),
+            "jwksRefresh": S.node("How the runtime refreshes remote keys; only with `jwksUri` or `discovery`.", S.ref("jwksRefresh")),
             "token": S.node("Where the token is read from: one location or a list of locations, all of which are read. Default: the `Authorization` header with the `Bearer ` prefix.",
                             S.oneOf(.object([S.ref("tokenLocation")]),
                                     S.list("token locations", of: .object([S.ref("tokenLocation")]), minItems: 1))),
@@ -77,7 +85,26 @@ enum PolicySchema {
                                          S.type("boolean"), ("default", .bool(false))),
             "authorization": S.node("Required; the console's Authorization section: a mode and its rules.", S.ref("authorization")),
         ],
-        S.requireOne(of: ["jwks", "jwksFile"]))
+        ("oneOf", .array([
+            .object([("required", .array([.string("jwks")]))]),
+            .object([("required", .array([.string("jwksFile")]))]),
+            .object([("required", .array([.string("jwksUri")]))]),
+            .object([("required", .array([.string("discovery")])), ("properties", .object([("discovery", .object([("const", .bool(true))]))]))]),
+        ])))
+
+    static let jwksRefresh = S.mapping(
+        "The refresh of remote keys: `min` ≤ `default` ≤ `max`; every duration at least 1s.",
+        keys: EntryDecoder.refreshKeys, required: [], properties: [
+            "default": refreshProperty("The refresh interval when the response has no caching headers; default 10m.", default: 600),
+            "min": refreshProperty("The shortest interval taken from caching headers (`Cache-Control: max-age`); default 1m.", default: 60),
+            "max": refreshProperty("The longest interval taken from caching headers; default 1h.", default: 3600),
+            "maxStale": refreshProperty("How long the last good key set keeps serving while fetches fail; default 24h.", default: 86_400),
+            "cooldown": refreshProperty("The least time between two fetches caused by tokens with an unknown `kid`; default 30s.", default: 30),
+        ])
+
+    static func refreshProperty(_ description: String, default value: Int) -> JSONOutput {
+        durationProperty(description, range: EntryDecoder.refreshRange, default: value)
+    }
 
     static let duration = S.node(
         "A duration: `90s`, `5m`, `1h`, `1h30m`, `1d` (units in decreasing order, each at most once) or a whole number of seconds.",
