@@ -6,7 +6,8 @@ public enum BundleDump {
         let signed = bundle.count > BundleLayout.headerSize && (UInt16(bundle[10]) | UInt16(bundle[11]) << 8) & BundleLayout.signedFlag != 0
         let digestEnd = bundle.count - (signed ? BundleLayout.signatureBlockSize : 0)
         out.append("bundle")
-        out.append("  format version: \(BundleLayout.formatVersion)")
+        let version = bundle.count >= 10 ? UInt16(bundle[8]) | UInt16(bundle[9]) << 8 : BundleLayout.formatVersion
+        out.append("  format version: \(version)")
         out.append("  size: \(bundle.count) bytes")
         if digestEnd >= BundleLayout.digestSize {
             out.append("  digest: sha256:\(hexString(bundle[(digestEnd - BundleLayout.digestSize)..<digestEnd]))")
@@ -33,7 +34,8 @@ public enum BundleDump {
             var time = "      clock skew: \(entry.clockSkew)s, expiration \(entry.requireExpiration ? "required" : "optional")"
             if let lifetime = entry.maxLifetime { time += ", max lifetime: \(lifetime)s" }
             out.append(time)
-            out.append("      keys: " + entry.keyIndices.map { "k\($0)" }.joined(separator: ", "))
+            out.append("      keys: " + (entry.keyIndices.isEmpty ? "(none in the bundle)" : entry.keyIndices.map { "k\($0)" }.joined(separator: ", ")))
+            out += keySource(entry, program)
             for location in entry.tokenLocations {
                 let source = ["header", "query", "cookie"][Int(location.source.rawValue)]
                 let prefix = location.prefix.isEmpty ? "" : " prefix \"\(location.prefix)\""
@@ -94,6 +96,65 @@ public enum BundleDump {
         out.append("source map (\(program.sourceMap.count))")
         for (index, location) in program.sourceMap.enumerated() { out.append("  s\(index) \(location)") }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Where an entry's keys come from: the bundle, or a URL with its refresh bounds and
+    /// the bootstrap set (its fetch time and thumbprints).
+    static func keySource(_ entry: Entry, _ program: DecisionProgram) -> [String] {
+        guard let remote = entry.remoteKeys else { return ["      key source: inline"] }
+        var lines = [
+            "      key source: \(describeSource(entry.remoteKeys))",
+            "      key refresh: \(describe(remote.refresh))",
+        ]
+        if remote.allowInsecure { lines.append("      insecure http: allowed (loopback only)") }
+        if let fetchedAt = remote.bootstrapFetchedAt {
+            let thumbprints = entry.keyIndices.map { Int($0) < program.keys.count ? program.keys[Int($0)].thumbprint : "?" }
+            lines.append("      bootstrap: fetched \(timestamp(fetchedAt)) (\(fetchedAt)), thumbprints \(thumbprints.joined(separator: ", "))")
+        } else {
+            lines.append("      bootstrap: none (the keys are fetched at run time)")
+        }
+        return lines
+    }
+
+    /// `inline`, `jwksUri URL` or `discovery URL`.
+    public static func describeSource(_ remote: RemoteKeys?) -> String {
+        guard let remote else { return "inline" }
+        return "\(remote.discovery ? "discovery" : "jwksUri") \(remote.url)"
+    }
+
+    /// `default 10m, min 1m, max 1h, max stale 1d, cooldown 30s`.
+    public static func describe(_ refresh: RemoteKeys.Refresh) -> String {
+        "default \(duration(refresh.defaultInterval)), min \(duration(refresh.minInterval)), max \(duration(refresh.maxInterval)), "
+            + "max stale \(duration(refresh.maxStale)), cooldown \(duration(refresh.cooldown))"
+    }
+
+    /// `3600` as `1h`, `5400` as `1h30m`, as the policy language writes durations.
+    public static func duration(_ seconds: UInt32) -> String {
+        if seconds == 0 { return "0s" }
+        var rest = seconds
+        var text = ""
+        for (unit, size) in [("d", UInt32(86_400)), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return text
+    }
+
+    /// Seconds since the epoch as an RFC 3339 UTC time (proleptic Gregorian calendar).
+    static func timestamp(_ seconds: UInt64) -> String {
+        let days = Int64(seconds / 86_400), rest = Int(seconds % 86_400)
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(Int64(rest / 3600))):\(two(Int64(rest % 3600 / 60))):\(two(Int64(rest % 60)))Z"
     }
 
     static func location(_ index: UInt32, _ program: DecisionProgram) -> String {

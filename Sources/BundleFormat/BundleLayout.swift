@@ -3,7 +3,14 @@ enum BundleLayout {
     /// PNG-style magic: a high byte, the name, and line endings that text transfers mangle.
     static let magic: [UInt8] = [0x89, UInt8(ascii: "G"), UInt8(ascii: "P"), UInt8(ascii: "B"), 0x0D, 0x0A, 0x1A, 0x0A]
     /// 2: rule methods, path-node method splits and entry flags (`allowCorsPreflight`).
-    static let formatVersion: UInt16 = 2
+    /// 3: an entry's remote key source (`jwksUri` or `discovery`, refresh bounds, bootstrap time).
+    static let formatVersion: UInt16 = 3
+    /// The versions the reader accepts: a version 2 bundle reads as one without remote keys.
+    static let readableVersions: ClosedRange<UInt16> = 2...3
+    /// An entry's key source byte (version 3): keys in the bundle only, a JWKS URL, or discovery.
+    enum KeySource: UInt8 {
+        case bundled = 0, jwksUri = 1, discovery = 2
+    }
     /// Entry flag bit 0: CORS preflights are not protected by the entry.
     static let corsPreflightFlag: UInt8 = 1
     static let headerSize = 16

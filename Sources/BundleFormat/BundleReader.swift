@@ -12,14 +12,14 @@ public struct BundleReader: Sendable {
     }
 
     public func read(_ bytes: [UInt8]) throws(BundleError) -> DecisionProgram {
-        let sections = try frame(bytes)
+        let (version, sections) = try frame(bytes)
         var strings: [String] = []
-        var context = ReadContext(strings: [])
+        var context = ReadContext(strings: [], version: version)
         for (kind, range) in sections {
             var reader = ByteReader(bytes, range: range, context: "section \(kind)")
             if kind == .strings {
                 strings = try readStrings(&reader)
-                context = ReadContext(strings: strings)
+                context = ReadContext(strings: strings, version: version)
                 try reader.expectEnd()
             }
         }
@@ -46,15 +46,15 @@ public struct BundleReader: Sendable {
     }
 
     /// Checks the header, the section table, the digest and the signature; returns the
-    /// sections in order.
-    func frame(_ bytes: [UInt8]) throws(BundleError) -> [(BundleLayout.Section, Range<Int>)] {
+    /// format version and the sections in order.
+    func frame(_ bytes: [UInt8]) throws(BundleError) -> (version: UInt16, sections: [(BundleLayout.Section, Range<Int>)]) {
         guard bytes.count >= BundleLayout.magic.count, Array(bytes[0..<BundleLayout.magic.count]) == BundleLayout.magic else {
             throw .notABundle
         }
         guard bytes.count >= BundleLayout.headerSize + BundleLayout.digestSize else { throw .truncated }
         var header = ByteReader(bytes, range: BundleLayout.magic.count..<BundleLayout.headerSize, context: "header")
         let version = try header.u16()
-        guard version == BundleLayout.formatVersion else { throw .unsupportedVersion(version) }
+        guard BundleLayout.readableVersions.contains(version) else { throw .unsupportedVersion(version) }
         let flags = try header.u16()
         guard flags & ~BundleLayout.signedFlag == 0 else { throw .malformed("header: unknown flags \(flags)") }
         let sectionCount = Int(try header.u32())
@@ -99,7 +99,7 @@ public struct BundleReader: Sendable {
         } else if !trustedKeys.isEmpty {
             throw .unsigned
         }
-        return sections
+        return (version, sections)
     }
 
     func readStrings(_ reader: inout ByteReader) throws(BundleError) -> [String] {

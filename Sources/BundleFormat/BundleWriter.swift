@@ -120,8 +120,27 @@ public struct BundleWriter: Sendable {
             }
             w.u32(entry.source)
             w.u8(entry.allowCorsPreflight ? BundleLayout.corsPreflightFlag : 0)
+            remoteKeys(entry.remoteKeys, &w, &strings)
         }
         return w.bytes
+    }
+
+    /// The key source byte, then for a remote source its URL, flag, refresh bounds and
+    /// bootstrap time (0 without one).
+    private func remoteKeys(_ remote: RemoteKeys?, _ w: inout ByteWriter, _ strings: inout StringTable) {
+        guard let remote else {
+            w.u8(BundleLayout.KeySource.bundled.rawValue)
+            return
+        }
+        w.u8((remote.discovery ? BundleLayout.KeySource.discovery : .jwksUri).rawValue)
+        w.u32(strings.id(remote.url))
+        w.bool(remote.allowInsecure)
+        for interval in [remote.refresh.defaultInterval, remote.refresh.minInterval, remote.refresh.maxInterval,
+                         remote.refresh.maxStale, remote.refresh.cooldown] {
+            w.u32(interval)
+        }
+        w.bool(remote.bootstrapFetchedAt != nil)
+        w.u64(remote.bootstrapFetchedAt ?? 0)
     }
 
     private func claimCheck(_ check: ClaimCheck, _ w: inout ByteWriter, _ strings: inout StringTable) {

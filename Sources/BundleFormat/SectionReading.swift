@@ -2,6 +2,8 @@
 /// what they index, here or in `CrossReferences` when the target is another section.
 struct ReadContext {
     let strings: [String]
+    /// The bundle's format version: version 2 entries have no key source.
+    let version: UInt16
 
     func string(_ reader: inout ByteReader) throws(BundleError) -> String {
         let id = Int(try reader.u32())
@@ -72,7 +74,7 @@ struct ReadContext {
     }
 
     func entries(_ reader: inout ByteReader) throws(BundleError) -> [Entry] {
-        let count = try reader.count(minimumItemSize: 41)
+        let count = try reader.count(minimumItemSize: version >= 3 ? 42 : 41)
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
@@ -99,13 +101,39 @@ struct ReadContext {
             let forwardCount = try reader.count(minimumItemSize: 8)
             var forwarded: [ForwardedClaim] = []
             for _ in 0..<forwardCount { forwarded.append(ForwardedClaim(path: try stringList(&reader), header: try string(&reader))) }
+            let source = try reader.u32()
+            let allowCorsPreflight = try entryFlags(&reader)
+            let remote = version >= 3 ? try remoteKeys(&reader, keyCount: keyIndices.count) : nil
             entries.append(Entry(
                 name: name, mode: mode, issuer: issuer, subject: subject, audiences: audiences, algorithms: algorithms,
                 clockSkew: skew, requireExpiration: requireExpiration, maxLifetime: hasLifetime ? lifetime : nil,
                 keyIndices: keyIndices, tokenLocations: locations, claimChecks: checks, forwardedClaims: forwarded,
-                source: try reader.u32(), allowCorsPreflight: try entryFlags(&reader)))
+                source: source, allowCorsPreflight: allowCorsPreflight, remoteKeys: remote))
         }
         return entries
+    }
+
+    /// An entry's key source (version 3). Refused: an unknown source, an empty URL, refresh
+    /// bounds out of order or zero, a fetch time without bootstrap, bootstrap keys without
+    /// a fetch time.
+    func remoteKeys(_ reader: inout ByteReader, keyCount: Int) throws(BundleError) -> RemoteKeys? {
+        guard let kind = BundleLayout.KeySource(rawValue: try reader.u8()) else { throw reader.failure("unknown key source") }
+        if kind == .bundled { return nil }
+        let url = try string(&reader)
+        guard !url.isEmpty else { throw reader.failure("an empty key URL") }
+        let allowInsecure = try reader.bool()
+        let refresh = RemoteKeys.Refresh(defaultInterval: try reader.u32(), minInterval: try reader.u32(), maxInterval: try reader.u32(),
+                                         maxStale: try reader.u32(), cooldown: try reader.u32())
+        guard refresh.minInterval >= 1, refresh.minInterval <= refresh.defaultInterval, refresh.defaultInterval <= refresh.maxInterval,
+              refresh.maxStale >= 1, refresh.cooldown >= 1 else {
+            throw reader.failure("key refresh intervals out of order or zero")
+        }
+        let hasBootstrap = try reader.bool()
+        let fetchedAt = try reader.u64()
+        guard hasBootstrap || fetchedAt == 0 else { throw reader.failure("a bootstrap fetch time without bootstrap keys") }
+        guard hasBootstrap || keyCount == 0 else { throw reader.failure("bootstrap keys without a fetch time") }
+        return RemoteKeys(url: url, discovery: kind == .discovery, allowInsecure: allowInsecure, refresh: refresh,
+                          bootstrapFetchedAt: hasBootstrap ? fetchedAt : nil)
     }
 
     /// The entry flags byte; unknown bits are refused.

@@ -42,8 +42,8 @@ final class HostileInputTests: XCTestCase {
 
     func testUnsupportedVersionAndUnknownFlagsFail() {
         var parts = BundleParts(bundle)
-        parts.version = 3
-        XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(3))
+        parts.version = 4
+        XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(4))
         parts.version = 1
         XCTAssertEqual(readError(parts.framed()), .unsupportedVersion(1), "version 1 had no method masks: recompile")
         parts = BundleParts(bundle)
