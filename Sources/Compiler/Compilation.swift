@@ -16,22 +16,30 @@ extension Pipeline {
     }
 
     /// Loads, checks, lowers and serialises. Nothing is produced when there are errors.
-    public func compile(paths: [String], revision: String? = nil, signingKey: BundleSigningKey? = nil) -> CompileOutcome {
-        compile(loaded: loader.load(paths: paths), revision: revision, signingKey: signingKey)
+    /// With a `fetcher` (`--fetch-jwks`), every remote key set is fetched and embedded as
+    /// the entry's bootstrap keys, checked as an inline set would be.
+    public func compile(paths: [String], revision: String? = nil, signingKey: BundleSigningKey? = nil,
+                        fetcher: (any RemoteKeyFetching)? = nil) -> CompileOutcome {
+        compile(loaded: loader.load(paths: paths), revision: revision, signingKey: signingKey, fetcher: fetcher)
     }
 
     /// The same from files already in memory (for example read from a git revision);
     /// `root`, when given, is what the bundle names the files relative to.
     public func compile(files: [SourceFile], root: PolicyRoot? = nil, revision: String? = nil,
-                        signingKey: BundleSigningKey? = nil) -> CompileOutcome {
+                        signingKey: BundleSigningKey? = nil, fetcher: (any RemoteKeyFetching)? = nil) -> CompileOutcome {
         var (policySet, diagnostics) = loader.decode(files: files)
         policySet.root = root
         return compile(loaded: PolicySetLoader.Result(policySet: policySet, diagnostics: diagnostics, hadIOFailure: false),
-                       revision: revision, signingKey: signingKey)
+                       revision: revision, signingKey: signingKey, fetcher: fetcher)
     }
 
-    func compile(loaded: PolicySetLoader.Result, revision: String?, signingKey: BundleSigningKey?) -> CompileOutcome {
+    func compile(loaded original: PolicySetLoader.Result, revision: String?, signingKey: BundleSigningKey?,
+                 fetcher: (any RemoteKeyFetching)?) -> CompileOutcome {
+        var loaded = original
         var diagnostics = loaded.diagnostics
+        if let fetcher {
+            RemoteKeyFetch.fetch(&loaded.policySet, with: fetcher, into: &diagnostics)
+        }
         let checked = Checker().check(loaded.policySet)
         diagnostics.append(contentsOf: checked.diagnostics.diagnostics)
         let outcome = CheckOutcome(policySet: loaded.policySet, diagnostics: diagnostics, hadIOFailure: loaded.hadIOFailure)

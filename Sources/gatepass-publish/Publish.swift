@@ -23,12 +23,16 @@ struct Publish: ParsableCommand {
         Registries on loopback (localhost, 127.x.x.x, [::1]) are spoken to over plain HTTP, all others over \
         https. Prints the pushed reference with its manifest digest (pin it with REPOSITORY@sha256:…). \
         Media types: manifest \(OCIArtifact.manifestMediaType), artifactType and layer \(OCIArtifact.layerMediaType), \
-        config \(OCIArtifact.emptyConfigMediaType). Exits 0 when pushed, 2 otherwise.
+        config \(OCIArtifact.emptyConfigMediaType). Exits 0 when pushed, 2 otherwise. \
+        `gatepass-publish fetch URL` fetches one key set instead (see `gatepass-publish fetch --help`).
         """
     )
 
-    /// Exit status 2, with one line on standard error, for every failure.
+    /// Exit status 2, with one line on standard error, for every failure. `fetch` as the
+    /// first argument runs `Fetch` instead (for `gatepass compile --fetch-jwks`).
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "fetch" { Fetch.main(arguments: Array(arguments.dropFirst())) }
         do {
             var command = try parseAsRoot()
             try command.run()

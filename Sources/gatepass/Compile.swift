@@ -22,6 +22,9 @@ struct Compile: ParsableCommand {
     @Option(help: "An Ed25519 private key (PEM) to sign the bundle with.")
     var signKey: String?
 
+    @Flag(help: "Fetch every `jwksUri`/`discovery` key set now (with gatepass-publish fetch), check it as an inline JWKS and embed it as the bootstrap keys, with the fetch time. Without it the bundle records only the URLs.")
+    var fetchJwks = false
+
     func run() throws {
         var signingKey: BundleSigningKey?
         if let signKey {
@@ -30,7 +33,15 @@ struct Compile: ParsableCommand {
             }
             do { signingKey = try BundleSigningKey(pem: [UInt8](pem)) } catch { throw CLIError("\(signKey): \(error)") }
         }
-        let outcome = input.pipeline.compile(paths: input.paths, revision: revision, signingKey: signingKey)
+        var fetcher: HelperKeyFetcher?
+        if fetchJwks {
+            guard let program = Publish.locate() else {
+                throw CLIError("`--fetch-jwks` needs the gatepass-publish program next to gatepass or on PATH; "
+                    + "build it with `swift build -c release --product gatepass-publish` (it links libcurl, which gatepass itself does not)")
+            }
+            fetcher = HelperKeyFetcher(program: program)
+        }
+        let outcome = input.pipeline.compile(paths: input.paths, revision: revision, signingKey: signingKey, fetcher: fetcher)
         DiagnosticPrinter(options: reporting).print(outcome.check.diagnostics, fileCount: outcome.check.fileCount)
         if outcome.check.hadIOFailure { throw ExitStatus.usageOrIO.exitCode }
         guard let bundle = outcome.bundle, let program = outcome.program else { throw ExitStatus.problems.exitCode }
