@@ -40,7 +40,7 @@ public enum EntryComparison {
         let unchangedKeys = Set(oldKeys.keys).intersection(newKeys.keys).filter { identity in
             oldKeys[identity]!.kid == newKeys[identity]!.kid && oldKeys[identity]!.algorithm == newKeys[identity]!.algorithm
         }
-        add(.keys, keyDetails,
+        add(.keys, remoteKeyDetails(oldEntry.remoteKeys, newEntry.remoteKeys) + keyDetails,
             old: oldKeys.filter { !unchangedKeys.contains($0.key) }.values.map { old.sourceMap[Int($0.source)] } + oldHome,
             new: newKeys.filter { !unchangedKeys.contains($0.key) }.values.map { new.sourceMap[Int($0.source)] } + newHome)
 
@@ -68,6 +68,25 @@ public enum EntryComparison {
         let forwarded = { (entry: Entry) in entry.forwardedClaims.map { "\(claimPath($0.path)) -> \($0.header)" } }
         add(.forwardedClaims, setDetails("forward", old: forwarded(oldEntry), new: forwarded(newEntry)) { $0 })
         return result
+    }
+
+    /// Where the keys come from: a changed source or URL (a new URL trusts whatever that
+    /// server serves), the http allowance and the refresh bounds. The bootstrap fetch time
+    /// is not a change; the bootstrap keys are compared as keys.
+    static func remoteKeyDetails(_ old: RemoteKeys?, _ new: RemoteKeys?) -> [String] {
+        var details: [String] = []
+        let before = BundleDump.describeSource(old), after = BundleDump.describeSource(new)
+        if before != after { details.append("~ key source \(before) -> \(after)") }
+        if let old, let new {
+            if old.allowInsecure != new.allowInsecure {
+                let word = { (allowed: Bool) in allowed ? "allowed" : "refused" }
+                details.append("~ insecure http (loopback) \(word(old.allowInsecure)) -> \(word(new.allowInsecure))")
+            }
+            if old.refresh != new.refresh {
+                details.append("~ key refresh \(BundleDump.describe(old.refresh)) -> \(BundleDump.describe(new.refresh))")
+            }
+        }
+        return details
     }
 
     /// `- kind x` for each item only in `old`, `+ kind x` for each only in `new`, sorted.
