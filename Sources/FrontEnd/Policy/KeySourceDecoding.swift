@@ -22,7 +22,8 @@ extension EntryDecoder {
     }
 
     mutating func decodeKeySource(_ map: MappingReader, file: SourceFile, issuer: Located<String>?) -> KeySource {
-        var given = Self.keySourceKeys.compactMap { map.pair($0) }
+        // In document order, so the second one written is where the error points.
+        var given = Self.keySourceKeys.compactMap { map.pair($0) }.sorted { $0.key.span.start < $1.key.span.start }
         // `discovery: false` is no source at all.
         given.removeAll { pair in
             pair.keyText == "discovery" && pair.value.scalar.map { $0.isPlain && $0.value == "false" } == true
