@@ -105,6 +105,9 @@ public struct Decision: Sendable {
         case claim(ClaimFailure)
         case noIssuer(String?)
         case noTokenForEntry
+        /// The entry's keys come from an identity provider and the set in use is older than
+        /// its `jwksRefresh.maxStale` (or there is none): the entry fails closed.
+        case staleKeys(age: Double?)
     }
 }
 
@@ -180,6 +183,9 @@ extension Decision.Detail {
         case .noIssuer(let issuer):
             if let issuer { return "no authentication that protects this request has the issuer `\(issuer)`" }
             return "the token has no `iss` claim, so no authentication can be selected"
+        case .staleKeys(let age):
+            guard let age else { return "`\(entry ?? "gatepass")` fetches its keys from an identity provider and has none yet" }
+            return "`\(entry ?? "gatepass")`'s key set is \(Int(age)) s old, past its `jwksRefresh.maxStale`"
         case .noTokenForEntry:
             return "`\(entry ?? "gatepass")` matches the token's issuer but reads its token from elsewhere"
         case .none:

@@ -5,6 +5,11 @@ import JOSE
 struct RuntimeEntry: Sendable {
     let entry: Entry
     let verifier: JWTVerifier
+    /// For keys from an identity provider (`jwksUri`, `discovery`): when the key set was
+    /// fetched (nil: no keys yet) and the moment past which it is too stale to use
+    /// (`maxStale` after the fetch). Nil `keysUsableUntil` for keys held in the bundle.
+    var keysFetchedAt: Double? = nil
+    var keysUsableUntil: Double? = nil
 }
 
 /// A loaded bundle: immutable, `Sendable`, and shared by any number of threads with no

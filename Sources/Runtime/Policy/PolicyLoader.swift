@@ -100,8 +100,17 @@ public struct PolicyLoader: Sendable {
             let tokenPolicy = TokenPolicy(
                 issuer: entry.issuer, subject: entry.subject, audiences: entry.audiences,
                 allowedAlgorithms: algorithms, clockSkew: Double(entry.clockSkew),
-                requireExpiration: entry.requireExpiration, maxLifetime: entry.maxLifetime.map(Double.init))
-            entries.append(RuntimeEntry(entry: entry, verifier: JWTVerifier(keys: keySet, policy: tokenPolicy)))
+                requireExpiration: entry.requireExpiration, maxLifetime: entry.maxLifetime.map { Double($0) })
+            var runtimeEntry = RuntimeEntry(entry: entry, verifier: JWTVerifier(keys: keySet, policy: tokenPolicy))
+            if let remote = entry.remoteKeys {
+                // Until this process refreshes remote sets itself, the bootstrap set that
+                // `compile --fetch-jwks` embedded serves for `maxStale` after its fetch and
+                // then fails closed; without one, the entry has no keys and fails closed.
+                let fetchedAt = remote.bootstrapFetchedAt.map { Double($0) }
+                runtimeEntry.keysFetchedAt = fetchedAt
+                runtimeEntry.keysUsableUntil = fetchedAt.map { $0 + Double(remote.refresh.maxStale) } ?? -Double.infinity
+            }
+            entries.append(runtimeEntry)
         }
         return LoadedPolicy(program: program, entries: entries)
     }
