@@ -185,7 +185,8 @@ extension Decision.Detail {
             return "the token has no `iss` claim, so no authentication can be selected"
         case .staleKeys(let age):
             guard let age else { return "`\(entry ?? "gatepass")` fetches its keys from an identity provider and has none yet" }
-            return "`\(entry ?? "gatepass")`'s key set is \(Int(age)) s old, past its `jwksRefresh.maxStale`"
+            let seconds = age.isFinite && abs(age) < 1e15 ? String(Int(age)) : String(age)
+            return "`\(entry ?? "gatepass")`'s key set is \(seconds) s old, past its `jwksRefresh.maxStale`"
         case .noTokenForEntry:
             return "`\(entry ?? "gatepass")` matches the token's issuer but reads its token from elsewhere"
         case .none:
