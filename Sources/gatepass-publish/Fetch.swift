@@ -1,4 +1,5 @@
 import ArgumentParser
+import BundleFormat
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -55,7 +56,7 @@ struct Fetch: ParsableCommand {
         guard let target = URL(string: url), let scheme = target.scheme, let host = target.host, !host.isEmpty else {
             throw CLIError("`\(url)` is not a URL")
         }
-        guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+        guard scheme == "https" || (scheme == "http" && isLoopbackHost(host)) else {
             throw CLIError("`\(url)`: only https is fetched (plain http only from loopback addresses)")
         }
         var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
@@ -71,13 +72,6 @@ struct Fetch: ParsableCommand {
         guard finished else { throw CLIError("`\(url)`: no complete answer within \(Self.seconds(timeout))") }
         let body = try state.result(url: url)
         FileHandle.standardOutput.write(body)
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let lowered = host.lowercased()
-        if lowered == "localhost" || lowered == "::1" || lowered == "[::1]" { return true }
-        let octets = lowered.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     static func seconds(_ value: Double) -> String {

@@ -53,10 +53,3 @@ public struct BundleCredentials: Sendable {
     public static let none = BundleCredentials()
 }
 
-/// True for `localhost`, `127.0.0.0/8` and `::1`: where plain HTTP is allowed.
-func isLoopbackHost(_ host: String) -> Bool {
-    let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-    if bare == "localhost" || bare == "::1" { return true }
-    let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
-}

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import BundleFormat
 import NIOCore
 import NIOHTTP1
 

@@ -62,7 +62,7 @@ extension LoadedPolicy {
             if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
                 failure = (401, .tokenMissing, .noTokenForEntry)
             } else if let usableUntil = entry.keysUsableUntil, !(now <= usableUntil) {
-                failure = (401, .unknownKey, .staleKeys(age: entry.keysFetchedAt.map { now - $0 }))
+                failure = (401, .unknownKey, .staleKeys(age: entry.entry.remoteKeys?.bootstrapFetchedAt.map { now - Double($0) }))
             } else {
                 switch entry.verifier.verify(parsed, now: now) {
                 case .invalid(let verification):

@@ -5,10 +5,9 @@ import JOSE
 struct RuntimeEntry: Sendable {
     let entry: Entry
     let verifier: JWTVerifier
-    /// For keys from an identity provider (`jwksUri`, `discovery`): when the key set was
-    /// fetched (nil: no keys yet) and the moment past which it is too stale to use
-    /// (`maxStale` after the fetch). Nil `keysUsableUntil` for keys held in the bundle.
-    var keysFetchedAt: Double? = nil
+    /// For keys from an identity provider (`jwksUri`, `discovery`): the moment past which
+    /// the set is too stale to use (`maxStale` after its fetch; -infinity without keys).
+    /// Nil for keys held in the bundle.
     var keysUsableUntil: Double? = nil
 }
 

@@ -106,9 +106,7 @@ public struct PolicyLoader: Sendable {
                 // Until this process refreshes remote sets itself, the bootstrap set that
                 // `compile --fetch-jwks` embedded serves for `maxStale` after its fetch and
                 // then fails closed; without one, the entry has no keys and fails closed.
-                let fetchedAt = remote.bootstrapFetchedAt.map { Double($0) }
-                runtimeEntry.keysFetchedAt = fetchedAt
-                runtimeEntry.keysUsableUntil = fetchedAt.map { $0 + Double(remote.refresh.maxStale) } ?? -Double.infinity
+                runtimeEntry.keysUsableUntil = remote.bootstrapFetchedAt.map { Double($0) }.map { $0 + Double(remote.refresh.maxStale) } ?? -Double.infinity
             }
             entries.append(runtimeEntry)
         }

@@ -1,0 +1,11 @@
+/// True for `localhost`, `127.0.0.0/8` and `::1` (bracketed or not), in any letter case:
+/// the only hosts to which plain HTTP is spoken, by the decision service's bundle sources
+/// and by `gatepass-publish fetch`. (The policy front end, which does not depend on this
+/// module, applies the same rule in `KeyURL.isLoopback`.)
+public func isLoopbackHost(_ host: String) -> Bool {
+    let lowered = host.lowercased()
+    let bare = lowered.hasPrefix("[") && lowered.hasSuffix("]") ? String(lowered.dropFirst().dropLast()) : lowered
+    if bare == "localhost" || bare == "::1" { return true }
+    let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+}
