@@ -199,29 +199,16 @@ enum Git {
         var errorText: String
     }
 
+    /// Through the one child runner (`ChildProcess`), with bounds no `git show` of policy
+    /// files comes near: 256 MiB of output, 10 minutes.
     static func run(_ arguments: [String]) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return Result(status: -1, output: [], errorText: "cannot run git: \(error.localizedDescription)") }
-        // Standard error is read on another thread so that neither pipe can fill and block git.
-        let errorData = ErrorBuffer()
-        let reader = Thread { errorData.data = err.fileHandleForReading.readDataToEndOfFile(); errorData.done.signal() }
-        reader.start()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        errorData.done.wait()
-        process.waitUntilExit()
-        let message = String(decoding: errorData.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return Result(status: process.terminationStatus, output: [UInt8](output), errorText: message)
-    }
-
-    private final class ErrorBuffer: @unchecked Sendable {
-        var data = Data()
-        let done = DispatchSemaphore(value: 0)
+        do {
+            let run = try ChildProcess.run(["/usr/bin/env", "git"] + arguments, stdoutLimit: 256 << 20, deadline: 600)
+            let message = String(decoding: run.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Result(status: run.status, output: run.stdout, errorText: message)
+        } catch {
+            return Result(status: -1, output: [], errorText: "cannot run git: \(error.reason)")
+        }
     }
 }
 
