@@ -36,6 +36,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Runtime: an atomic strong reference to each remote entry's key-set generation, so
+        // a decision reads the keys in use without a lock (the standard library's
+        // Synchronization has no atomic class reference). SwiftNIO depends on it too.
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         // The decision service only.
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
@@ -88,7 +92,11 @@ let package = Package(
         .target(name: "BundleFormat", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
 
         // Runtime: loads bundles and decides requests. Bundle format, JOSE and OpenSSL only.
-        .target(name: "Runtime", dependencies: ["BundleFormat", "JOSE", "COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "Runtime",
+            dependencies: ["BundleFormat", "JOSE", "COpenSSL", .product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: swiftSettings
+        ),
 
         // Compiler: checker (structure is done by the front end; keys, claims, rules, the set).
         .target(name: "Compiler", dependencies: ["FrontEnd", "JOSE", "Diagnostics", "BundleFormat"], swiftSettings: swiftSettings),

@@ -58,13 +58,15 @@ extension LoadedPolicy {
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
         for index in protecting where parsed.issuer.map({ entries[index].entry.issuer.utf8.elementsEqual($0.utf8) }) ?? false {
             let entry = entries[index]
+            // One generation from start to end, even if the refresher installs another now.
+            let keys = entry.keys.current()
             let failure: (Int, Decision.Reason, Decision.Detail)
             if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
                 failure = (401, .tokenMissing, .noTokenForEntry)
-            } else if let usableUntil = entry.keysUsableUntil, !(now <= usableUntil) {
-                failure = (401, .unknownKey, .staleKeys(age: entry.entry.remoteKeys?.bootstrapFetchedAt.map { now - Double($0) }))
+            } else if let usableUntil = keys.usableUntil, !(now <= usableUntil) {
+                failure = (401, .unknownKey, .staleKeys(age: entry.keysConfirmedAt.map { now - $0 }))
             } else {
-                switch entry.verifier.verify(parsed, now: now) {
+                switch keys.generation.verifier.verify(parsed, now: now) {
                 case .invalid(let verification):
                     failure = (401, Self.reason(for: verification.code), .verification(verification))
                 case .valid:

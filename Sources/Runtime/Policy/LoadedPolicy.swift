@@ -4,11 +4,17 @@ import JOSE
 /// An entry ready to verify tokens.
 struct RuntimeEntry: Sendable {
     let entry: Entry
-    let verifier: JWTVerifier
-    /// For keys from an identity provider (`jwksUri`, `discovery`): the moment past which
-    /// the set is too stale to use (`maxStale` after its fetch; -infinity without keys).
-    /// Nil for keys held in the bundle.
-    var keysUsableUntil: Double? = nil
+    /// The keys: fixed, or replaced by the decision service's refresher.
+    let keys: EntryKeys
+    /// The entry's token rules with the keys it was loaded with (the bootstrap set for
+    /// remote keys); a new generation reuses its `policy`.
+    let verifierTemplate: JWTVerifier
+
+    /// For remote keys: when a fetch (or the bootstrap) last confirmed the set in use.
+    var keysConfirmedAt: Double? {
+        if case .remote(let slot) = keys { return slot.confirmedAt }
+        return nil
+    }
 }
 
 /// A loaded bundle: immutable, `Sendable`, and shared by any number of threads with no
@@ -24,6 +30,8 @@ public final class LoadedPolicy: Sendable {
     let forwardedHeaders: [String]
     /// The entries with `allowCorsPreflight`, by index.
     let corsPreflightEntries: [Int]
+    /// The distinct key set URLs and their entries.
+    let remoteSources: [RemoteKeySource]
 
     /// The bundle's revision.
     public var revision: String { program.manifest.revision }
@@ -48,6 +56,7 @@ public final class LoadedPolicy: Sendable {
         }
         corsPreflightEntries = program.entries.indices.filter { program.entries[$0].allowCorsPreflight }
         forwardedHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
+        remoteSources = Self.sources(of: entries)
     }
 }
 

@@ -101,14 +101,19 @@ public struct PolicyLoader: Sendable {
                 issuer: entry.issuer, subject: entry.subject, audiences: entry.audiences,
                 allowedAlgorithms: algorithms, clockSkew: Double(entry.clockSkew),
                 requireExpiration: entry.requireExpiration, maxLifetime: entry.maxLifetime.map { Double($0) })
-            var runtimeEntry = RuntimeEntry(entry: entry, verifier: JWTVerifier(keys: keySet, policy: tokenPolicy))
+            let verifier = JWTVerifier(keys: keySet, policy: tokenPolicy)
+            let keys: EntryKeys
             if let remote = entry.remoteKeys {
-                // Until this process refreshes remote sets itself, the bootstrap set that
-                // `compile --fetch-jwks` embedded serves for `maxStale` after its fetch and
-                // then fails closed; without one, the entry has no keys and fails closed.
-                runtimeEntry.keysUsableUntil = remote.bootstrapFetchedAt.map { Double($0) }.map { $0 + Double(remote.refresh.maxStale) } ?? -Double.infinity
+                // The bootstrap set that `compile --fetch-jwks` embedded serves for
+                // `maxStale` after its fetch, until the refresher installs fresher keys;
+                // without one, the entry has no keys and fails closed.
+                let fetchedAt = keySet.isEmpty ? nil : remote.bootstrapFetchedAt.map { Double($0) }
+                keys = .remote(RemoteEntryKeys(initial: KeySetGeneration(verifier: verifier), fetchedAt: fetchedAt,
+                                               maxStale: Double(remote.refresh.maxStale)))
+            } else {
+                keys = .fixed(KeySetGeneration(verifier: verifier))
             }
-            entries.append(runtimeEntry)
+            entries.append(RuntimeEntry(entry: entry, keys: keys, verifierTemplate: verifier))
         }
         return LoadedPolicy(program: program, entries: entries)
     }
