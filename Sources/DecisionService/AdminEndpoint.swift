@@ -2,7 +2,8 @@ public import NIOCore
 public import NIOHTTP1
 
 /// The admin listener: `GET /healthz` is 200 while the process serves; `GET /readyz` is
-/// 200 with the revision once a bundle is active, else 503 (also once shutdown began);
+/// 200 with the revision once a bundle is active and its identity providers' key sets are
+/// usable (`KeyRefresher.keysReady`), else 503 (also once shutdown began);
 /// `GET /metrics` is the Prometheus text format; `GET /stats` gives the counters and the
 /// handler latency per transport; `POST /stats/reset` clears the latencies.
 public struct AdminEndpoint: HTTPEndpoint {
@@ -35,6 +36,7 @@ public struct AdminEndpoint: HTTPEndpoint {
         }
         if core.isDraining { return text(503, "not ready: shutting down") }
         guard let revision = core.revision else { return text(503, "not ready: no bundle active") }
+        if !core.isReady { return text(503, "not ready: a key set from an identity provider is not loaded or past its maxStale") }
         return text(200, "ready revision=\(revision)")
     }
 

@@ -21,7 +21,11 @@ public struct ExtAuthzGRPC: Envoy_Service_Auth_V3_Authorization.SimpleServicePro
         // From the decoded request to the response handed to the transport.
         let start = LatencyRecorder.now()
         defer { core.latency.recorder(Self.transport)?.record(since: start) }
-        switch respond(to: request) {
+        let outcome: DecisionCore.Outcome = switch Self.httpRequest(from: request) {
+        case .success(let http): await core.decideWaitingForKeys(http, transport: Self.transport)
+        case .failure(let problem): .decided(core.refuse(problem.text, transport: Self.transport))
+        }
+        switch outcome {
         case .decided(let response): return Self.checkResponse(response)
         case .unavailable: throw RPCError(code: .unavailable, message: "no policy bundle is active")
         }

@@ -33,13 +33,27 @@ public struct ExtAuthzHTTP: HTTPEndpoint {
     }
 
     public func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply {
+        switch answer(to: head, waiting: false) {
+        case .now(let reply): reply
+        case .later: preconditionFailure("a decision that does not wait answers now")
+        }
+    }
+
+    public func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer {
+        answer(to: head, waiting: true)
+    }
+
+    func answer(to head: HTTPRequestHead, waiting: Bool) -> HTTPAnswer {
         guard let target = originalTarget(head.uri) else {
-            return DenialReply.reply(core.refuse("request-target outside --http-path-prefix", transport: transport))
+            return .now(DenialReply.reply(core.refuse("request-target outside --http-path-prefix", transport: transport)))
         }
         let request = HTTPRequest(method: head.method.rawValue, host: nil, target: target, headers: Self.runtimeHeaders(head))
-        switch core.decide(request, transport: transport) {
-        case .unavailable: return DenialReply.unavailable
-        case .decided(let response): return Self.reply(response)
+        let attempt = waiting ? core.attempt(request, transport: transport) : .done(core.decide(request, transport: transport))
+        return HTTPAnswer.from(attempt) { outcome in
+            switch outcome {
+            case .unavailable: DenialReply.unavailable
+            case .decided(let response): Self.reply(response)
+            }
         }
     }
 

@@ -28,17 +28,31 @@ public struct ForwardAuth: HTTPEndpoint {
     }
 
     public func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply {
+        switch answer(to: head, peer: peer, waiting: false) {
+        case .now(let reply): reply
+        case .later: preconditionFailure("a decision that does not wait answers now")
+        }
+    }
+
+    public func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer {
+        answer(to: head, peer: peer, waiting: true)
+    }
+
+    func answer(to head: HTTPRequestHead, peer: SocketAddress?, waiting: Bool) -> HTTPAnswer {
         let nginx = head.headers[Self.gatewayHeader].contains { $0.lowercased() == "nginx" }
         guard trustedProxies.trusts(peer) else {
-            return Self.reply(core.refuse("forward-auth request from an untrusted peer", transport: transport), nginx: nginx)
+            return .now(Self.reply(core.refuse("forward-auth request from an untrusted peer", transport: transport), nginx: nginx))
         }
         switch Self.originalRequest(head, nginx: nginx) {
         case .failure(let problem):
-            return Self.reply(core.refuse(problem.text, transport: transport), nginx: nginx)
+            return .now(Self.reply(core.refuse(problem.text, transport: transport), nginx: nginx))
         case .success(let request):
-            switch core.decide(request, transport: transport) {
-            case .unavailable: return DenialReply.unavailable
-            case .decided(let response): return Self.reply(response, nginx: nginx)
+            let attempt = waiting ? core.attempt(request, transport: transport) : .done(core.decide(request, transport: transport))
+            return HTTPAnswer.from(attempt) { outcome in
+                switch outcome {
+                case .unavailable: DenialReply.unavailable
+                case .decided(let response): Self.reply(response, nginx: nginx)
+                }
             }
         }
     }

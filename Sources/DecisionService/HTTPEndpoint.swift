@@ -27,14 +27,35 @@ public protocol HTTPEndpoint: Sendable {
     /// The listener's name in logs and counters.
     var transport: String { get }
     func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply
+    /// The reply now, or work to await (a decision waiting for a key set refetch). By
+    /// default, `reply(to:peer:)` now.
+    func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer
     /// The answer to a request that is oversized or cannot be parsed.
     func badInputReply() -> HTTPReply
     /// Where the listener records its handler latency, if it does.
     var latency: LatencyRecorder? { get }
 }
 
+/// An endpoint's reply, now or later.
+public enum HTTPAnswer: Sendable {
+    case now(HTTPReply)
+    case later(@Sendable () async -> HTTPReply)
+
+    /// The decision core's attempt, mapped to replies by `reply`.
+    static func from(_ attempt: DecisionCore.Attempt, _ reply: @escaping @Sendable (DecisionCore.Outcome) -> HTTPReply) -> HTTPAnswer {
+        switch attempt {
+        case .done(let outcome): .now(reply(outcome))
+        case .waiting(let work): .later { reply(await work()) }
+        }
+    }
+}
+
 extension HTTPEndpoint {
     public var latency: LatencyRecorder? { nil }
+
+    public func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer {
+        .now(reply(to: head, peer: peer))
+    }
 
     /// The headers of `head` as the runtime takes them, in arrival order.
     static func runtimeHeaders(_ head: HTTPRequestHead, excluding excluded: Set<String> = []) -> [HTTPHeader] {

@@ -27,7 +27,11 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.activity = activity
     }
 
+    /// The channel went away (while a reply was awaited, say): nothing more is written.
+    private var removed = false
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         finishRequest()
     }
 
@@ -67,8 +71,22 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             guard !refused, let head else { return }
             self.head = nil
             let start = LatencyRecorder.now()
-            write(endpoint.reply(to: head, peer: context.channel.remoteAddress), for: head, keepAlive: head.isKeepAlive, context: context,
-                  latency: endpoint.latency.map { ($0, start) })
+            let latency = endpoint.latency.map { ($0, start) }
+            switch endpoint.answer(to: head, peer: context.channel.remoteAddress) {
+            case .now(let reply):
+                write(reply, for: head, keepAlive: head.isKeepAlive, context: context, latency: latency)
+            case .later(let work):
+                // NIO's pipelining handler holds the connection's next request until this
+                // reply ends, so replies keep their order.
+                let promise = context.eventLoop.makePromise(of: HTTPReply.self)
+                promise.completeWithTask(work)
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                promise.futureResult.whenSuccess { reply in
+                    let (handler, context) = bound.value
+                    guard !handler.removed else { return }
+                    handler.write(reply, for: head, keepAlive: head.isKeepAlive, context: context, latency: latency)
+                }
+            }
         }
     }
 

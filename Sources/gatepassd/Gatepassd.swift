@@ -103,6 +103,20 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-delay"), help: "After SIGTERM: how long to keep serving while readiness is already false (lets load balancers notice).")
     var shutdownDelay: String = "0s"
 
+    // MARK: keys from identity providers
+
+    @Option(name: .customLong("jwks-startup"), help: "Remote key sets at startup: `wait` (not ready until every set is loaded once, from the network or the bundle's bootstrap) or `serve` (ready at once; entries without keys deny until their first fetch).")
+    var jwksStartup: String = "wait"
+
+    @Option(name: .customLong("jwks-refetch-budget"), help: "How long a request whose key id a remote set lacks waits for the (single-flight, rate-limited) refetch.")
+    var jwksRefetchBudget: String = "100ms"
+
+    @Option(name: .customLong("jwks-timeout"), help: "Time limit of one key set or discovery document request.")
+    var jwksTimeout: String = "5s"
+
+    @Option(name: .customLong("jwks-max-bytes"), help: "The largest key set or discovery document accepted, in bytes.")
+    var jwksMaxBytes: Int = 512 * 1024
+
     @Flag(name: .customLong("no-metrics"), help: "Record no metrics (/metrics then serves only the bundle and readiness series); for measuring their cost.")
     var noMetrics = false
 
@@ -154,6 +168,17 @@ struct Gatepassd: AsyncParsableCommand {
             throw ValidationError("--bundle-poll-max (\(bundlePollMax)) is shorter than --bundle-poll-min (\(bundlePollMin))")
         }
         if bundleMaxBytes < 1 { throw ValidationError("--bundle-max-bytes must be positive") }
+        if KeyRefresher.Startup(rawValue: jwksStartup) == nil {
+            throw ValidationError("--jwks-startup: `\(jwksStartup)` is not wait or serve")
+        }
+        for (flag, value) in [("--jwks-refetch-budget", jwksRefetchBudget), ("--jwks-timeout", jwksTimeout)] {
+            guard let duration = DurationText.parse(value) else {
+                throw ValidationError("\(flag): `\(value)` is not a duration (e.g. 100ms, 5s)")
+            }
+            if flag == "--jwks-timeout" && duration < .milliseconds(100) { throw ValidationError("--jwks-timeout: `\(value)` is too short (at least 100ms)") }
+            if duration > .seconds(60) { throw ValidationError("\(flag): `\(value)` is too long (at most 60s)") }
+        }
+        if jwksMaxBytes < 1024 { throw ValidationError("--jwks-max-bytes must be at least 1024") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
         if !(1024...(1 << 20)).contains(maxHeaderBytes) { throw ValidationError("--max-header-bytes must be between 1024 and 1048576") }
         if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be positive") }

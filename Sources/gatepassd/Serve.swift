@@ -47,7 +47,15 @@ extension Gatepassd {
                 throw StartupError("--decision-log: \(error.description)")
             }
         }
-        let core = DecisionCore(holder: holder, logger: logger, metrics: metrics, decisionLog: decisionLogWriter)
+        // Keys from identity providers: fetched with their own client and limits.
+        let keyClient = RemoteFetcher.makeClient()
+        var keySettings = KeyRefresher.Settings()
+        keySettings.startup = KeyRefresher.Startup(rawValue: jwksStartup) ?? .wait
+        keySettings.refetchBudget = DurationText.parse(jwksRefetchBudget) ?? .milliseconds(100)
+        let keyFetcher = RemoteFetcher(client: keyClient, limits: BundleFetchLimits(maxBytes: jwksMaxBytes, timeout: DurationText.parse(jwksTimeout) ?? .seconds(5)))
+        let refresher = KeyRefresher(holder: holder, fetcher: keyFetcher, metrics: KeySetMetrics(registry: metrics.registry),
+                                     logger: logger, settings: keySettings)
+        let core = DecisionCore(holder: holder, logger: logger, metrics: metrics, decisionLog: decisionLogWriter, keys: refresher)
 
         // The bundle source, its client and the first activation.
         let client = bundle == nil ? RemoteFetcher.makeClient() : nil
@@ -55,9 +63,11 @@ extension Gatepassd {
             try await serve(core: core, client: client, proxies: proxies, logger: logger)
         } catch {
             try? await client?.shutdown()
+            try? await keyClient.shutdown()
             throw error
         }
         try? await client?.shutdown()
+        try? await keyClient.shutdown()
     }
 
     func serve(core: DecisionCore, client: HTTPClient?, proxies: TrustedProxies, logger: Logger) async throws {
@@ -102,6 +112,7 @@ extension Gatepassd {
         // Shut down in reverse order: readiness first, then the listeners drain, then the
         // decision log flushes, then the reloader stops.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: reloader)]
+        if let refresher = core.keys { services.append(.init(service: refresher)) }
         if let decisionLogWriter = core.decisionLog { services.append(.init(service: decisionLogWriter)) }
         if let grpcListener { services.append(.init(service: grpcListener)) }
         for (_, listener) in listeners { services.append(.init(service: listener)) }

@@ -163,6 +163,8 @@ public final class BundleReloader: Service, Sendable {
             return fail(reason: refusal, kind: PolicyLoadError.Kind.key.rawValue)
         }
         let previous = core.revision
+        // The last good remote key sets go into the new policy before it serves.
+        core.keys?.prime(policy)
         core.holder.install(policy)
         state.withLock { $0.digest = digest }
         core.metrics.activated(revision: policy.revision, at: core.clock())
