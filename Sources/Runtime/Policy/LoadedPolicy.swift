@@ -1,3 +1,4 @@
+public import Atomics
 public import BundleFormat
 import JOSE
 
@@ -20,7 +21,7 @@ struct RuntimeEntry: Sendable {
 /// A loaded bundle: immutable, `Sendable`, and shared by any number of threads with no
 /// locks. The tries are turned into hash tables once, so a decision costs one lookup per
 /// host label and per path segment.
-public final class LoadedPolicy: Sendable {
+public final class LoadedPolicy: Sendable, AtomicReference {
     public let program: DecisionProgram
     let entries: [RuntimeEntry]
     let domainTable: [DomainTableNode]

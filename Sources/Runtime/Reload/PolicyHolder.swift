@@ -1,3 +1,4 @@
+import Atomics
 import BundleFormat
 import Synchronization
 
@@ -5,8 +6,8 @@ import Synchronization
 ///
 /// A reload that fails (unreadable, corrupted, unsigned when trusted keys are set, a
 /// missing environment secret) leaves the last good policy serving and reports why.
-/// Readers take the current policy with `current` (one short lock to copy a reference)
-/// and then decide on that immutable snapshot without any lock.
+/// Readers take the current policy with `current` (one atomic load of a strong reference,
+/// no lock) and then decide on that immutable snapshot.
 public final class PolicyHolder: Sendable {
     /// What happened to the last reload.
     public enum ReloadOutcome: Sendable {
@@ -14,11 +15,13 @@ public final class PolicyHolder: Sendable {
         case keptPrevious(revision: String?, error: PolicyLoadError)
     }
 
+    private let policy = ManagedAtomic<LoadedPolicy?>(nil)
     private let state: Mutex<State>
     public let loader: PolicyLoader
 
+    /// The reload bookkeeping; `policy` is swapped under this lock too, so a reload's
+    /// outcome and the policy it installed always agree.
     struct State {
-        var policy: LoadedPolicy?
         var lastError: PolicyLoadError?
     }
 
@@ -29,7 +32,7 @@ public final class PolicyHolder: Sendable {
 
     /// The policy in use, or nil before the first successful load.
     public var current: LoadedPolicy? {
-        state.withLock { $0.policy }
+        policy.load(ordering: .acquiring)
     }
 
     /// The revision in use.
@@ -44,26 +47,20 @@ public final class PolicyHolder: Sendable {
     @discardableResult
     public func reload(bytes: [UInt8]) -> ReloadOutcome {
         do {
-            let policy = try loader.load(bytes: bytes)
-            state.withLock { state in
-                state.policy = policy
-                state.lastError = nil
-            }
-            return .loaded(revision: policy.revision)
+            let loaded = try loader.load(bytes: bytes)
+            install(loaded)
+            return .loaded(revision: loaded.revision)
         } catch {
-            let revision = state.withLock { state -> String? in
-                state.lastError = error
-                return state.policy?.revision
-            }
-            return .keptPrevious(revision: revision, error: error)
+            noteFailure(error)
+            return .keptPrevious(revision: current?.revision, error: error)
         }
     }
 
     /// Swaps in a policy the caller loaded (through `loader`) and checked further; decisions
     /// already running finish on the policy they started with.
-    public func install(_ policy: LoadedPolicy) {
+    public func install(_ loaded: LoadedPolicy) {
         state.withLock { state in
-            state.policy = policy
+            policy.store(loaded, ordering: .releasing)
             state.lastError = nil
         }
     }
@@ -78,11 +75,8 @@ public final class PolicyHolder: Sendable {
     public func reload(path: String) -> ReloadOutcome {
         guard let bytes = FileBytes.read(path) else {
             let error = PolicyLoadError("cannot read `\(path)`", kind: .unreadable)
-            let revision = state.withLock { state -> String? in
-                state.lastError = error
-                return state.policy?.revision
-            }
-            return .keptPrevious(revision: revision, error: error)
+            noteFailure(error)
+            return .keptPrevious(revision: current?.revision, error: error)
         }
         return reload(bytes: bytes)
     }
