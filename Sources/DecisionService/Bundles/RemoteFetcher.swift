@@ -23,14 +23,37 @@ public struct RemoteFetcher: Sendable {
         self.limits = limits
     }
 
-    struct Response {
+    struct Response: Sendable {
         let status: Int
         let headers: HTTPHeaders
         let body: [UInt8]
     }
 
-    /// One GET. `maxBytes` caps the body; larger bodies fail without being read whole.
+    /// One GET, within `limits.timeout` from the first byte sent to the last byte of the
+    /// body (a server that sends the head and then stalls is cut off too). `maxBytes` caps
+    /// the body; larger bodies fail without being read whole.
     func get(_ url: String, headers: [(name: String, value: String)], maxBytes: Int) async throws(BundleSourceError) -> Response {
+        let timeout = limits.timeout
+        let result = await withTaskGroup(of: Result<Response, BundleSourceError>?.self) { group in
+            group.addTask {
+                do throws(BundleSourceError) {
+                    return .success(try await self.getUnbounded(url, headers: headers, maxBytes: maxBytes))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return nil }
+                return .failure(BundleSourceError("\(RemoteFetcher.redacted(url)): timed out"))
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(BundleSourceError("\(RemoteFetcher.redacted(url)): cancelled"))
+        }
+        return try result.get()
+    }
+
+    private func getUnbounded(_ url: String, headers: [(name: String, value: String)], maxBytes: Int) async throws(BundleSourceError) -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         for (name, value) in headers { request.headers.add(name: name, value: value) }
