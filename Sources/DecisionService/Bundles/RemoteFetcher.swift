@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import BundleFormat
+import Runtime
 import NIOCore
 import NIOHTTP1
 
@@ -95,22 +96,10 @@ public struct RemoteFetcher: Sendable {
         return text
     }
 
-    /// The scheme and host of an `http(s)://` URL; nil for anything else.
+    /// The scheme and host of an `http(s)://` URL (no user information, a numeric port if
+    /// any); nil for anything else. One parser for bundle and key set URLs.
     static func schemeAndHost(_ url: String) -> (scheme: String, host: String)? {
-        guard let range = url.range(of: "://") else { return nil }
-        let scheme = url[..<range.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else { return nil }
-        let rest = url[range.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !authority.isEmpty, !authority.contains("@") else { return nil }
-        var host = String(authority)
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
-            host = String(host[...close])
-        } else if let colon = host.lastIndex(of: ":") {
-            host = String(host[..<colon])
-        }
-        return (scheme, host.lowercased())
+        KeySetURL.schemeAndHost(url).map { ($0.scheme, $0.host) }
     }
 }
 
