@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import bundle_servers as bs
+import conftest
 import jwks_server
 import policy_fixture
 from conftest import GATEPASS, GATEPASSD
@@ -279,6 +280,36 @@ def test_rotation_a_new_kid_verifies_at_once_and_a_removed_kid_stops(scratch, pr
                 "the set without key a is fetched and in use", 10, processes)
     assert_unknown_key(service, a.token(issuer), "a token of the removed kid")
     assert_allowed(service, b.token(issuer), "a token of the remaining key")
+
+
+def test_rotation_through_envoy_grpc_waits_for_the_refetch(scratch, processes, signers, upstream):
+    """The same rotation through a real Envoy and ext_authz over gRPC, with the generated
+    configuration: the Check call of a token with a new kid waits for the refetch (no
+    event loop blocked) and Envoy forwards the request."""
+    a, b = signers["a"], signers["b"]
+    idp = start_idp(scratch, processes)
+    url = idp.client.url(JWKS)
+    idp.client.route(JWKS, json=jwks(a), label="a")
+    bundle, issuer = compile_policy(scratch, "envoy", jwks_uri=url,
+                                    refresh={"default": "30s", "min": "1s", "max": "30s", "maxStale": "60s", "cooldown": "1s"})
+    service = start_service(scratch, "gatepassd-envoy", bundle, processes, [*BUDGET, "--grpc", "127.0.0.1:0"])
+    listen = free_port()
+    config = conftest.generate_config("envoy-grpc", os.path.join(scratch, "policies-envoy"), service.ports["grpc"],
+                                      upstream.port, listen)
+    envoy = conftest.start_gateway("envoy-grpc", os.path.join(scratch, "envoy"), config, listen)
+    processes.append(envoy)
+
+    def through_envoy(token):
+        return raw_request(listen, "GET", PROTECTED, API_HOST, [("Authorization", "Bearer " + token)])
+
+    assert through_envoy(a.token(issuer)).reached_upstream
+    idp.client.route(JWKS, json=jwks(a, b), label="a+b")
+    response = through_envoy(b.token(issuer))
+    assert response.status == 200 and response.reached_upstream, f"a new kid through Envoy: {response!r}"
+    assert refetches(service, url, "ok") == 1
+    assert "authorization" not in response.upstream_header_names(), "the token header is removed (passthrough off)"
+    stranger = through_envoy(a.token(issuer, kid="never-published"))
+    assert stranger.status == 401 and not stranger.reached_upstream, repr(stranger)
 
 
 # ---------------------------------------------------------------- outage
