@@ -47,7 +47,7 @@ struct Compile: ParsableCommand {
         guard let bundle = outcome.bundle, let program = outcome.program else { throw ExitStatus.problems.exitCode }
         if reporting.strict && outcome.check.diagnostics.warningCount > 0 { throw ExitStatus.problems.exitCode }
         do {
-            try Data(bundle).write(to: URL(fileURLWithPath: outputPath), options: .atomic)
+            try OutputFile.write(bundle, to: outputPath)
         } catch {
             throw CLIError("cannot write `\(outputPath)`: \(error.localizedDescription)")
         }
@@ -96,5 +96,20 @@ struct CLIError: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
+    }
+}
+
+/// Writes command output files: a regular file (or a new one) atomically, through a
+/// temporary file renamed over it, so a reader never sees half a bundle; a symbolic link's
+/// target rather than the link; and anything else that exists (`/dev/null`, a FIFO, a
+/// terminal) directly, since renaming over a device node would replace it.
+enum OutputFile {
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        if let type = try? FileManager.default.attributesOfItem(atPath: target.path)[.type] as? FileAttributeType, type != .typeRegular {
+            try Data(bytes).write(to: target)
+        } else {
+            try Data(bytes).write(to: target, options: .atomic)
+        }
     }
 }

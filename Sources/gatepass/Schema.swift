@@ -27,7 +27,7 @@ struct Schema: ParsableCommand {
             return
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            try OutputFile.write(Array(text.utf8), to: output)
         } catch {
             throw CLIError("cannot write `\(output)`: \(error.localizedDescription)")
         }

@@ -50,4 +50,36 @@ final class ReproducibleBundleTests: XCTestCase {
         XCTAssertTrue((result.stdout + result.stderr).contains("Tests/Fixtures/invalid/unknown-keys.yaml:"),
                       result.stdout + result.stderr)
     }
+
+    /// `-o` onto something that is not a regular file writes into it: a FIFO (as `/dev/null`
+    /// or `/dev/stdout` would be) stays a FIFO and gets the bytes, and a symbolic link
+    /// stays a link whose target gets the bundle. An atomic rename over either would
+    /// replace it (running as root, `-o /dev/null` used to turn /dev/null into a file).
+    func testOutputOntoAFIFOOrASymlinkWritesThroughIt() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-output-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("pipe")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        nonisolated(unsafe) var received = Data()
+        let reader = Thread {
+            received = (try? FileHandle(forReadingFrom: fifo).readToEnd()) ?? Data()
+        }
+        reader.start()
+        let result = try GatepassProcess.run(["compile", "Policies", "-o", fifo.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let deadline = Date().addingTimeInterval(10)
+        while reader.isExecuting && Date() < deadline { usleep(10_000) }
+        var info = stat()
+        XCTAssertEqual(lstat(fifo.path, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
+        XCTAssertEqual(Array(received.prefix(4)), [0x89, 0x47, 0x50, 0x42], "the bundle went through the FIFO")
+
+        let target = scratch.appendingPathComponent("real.gpb")
+        let link = scratch.appendingPathComponent("current.gpb")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        XCTAssertEqual(try GatepassProcess.run(["compile", "Policies", "-o", link.path]).status, 0)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), target.path, "the link is kept")
+        XCTAssertEqual(Array(try Data(contentsOf: target).prefix(4)), [0x89, 0x47, 0x50, 0x42])
+    }
 }
