@@ -77,12 +77,13 @@ extension Gatepassd {
             logger.info("bundle loaded", metadata: ["revision": "\(revision)", "source": "\(reloader.source.location)"])
         case .fromCache(let revision, let failure):
             logger.warning("serving the cached bundle until the source answers", metadata: ["revision": "\(revision)", "reason": "\(failure)"])
-        case .failed(let reason):
-            // A file given on the command line must load; a remote source may be down at
-            // startup: then the service is not ready (every decision "unavailable") and retries.
-            if bundle != nil {
+        case .failed(let reason, let serviceRefusal):
+            // A file given on the command line must load, and no source may bring a bundle
+            // the listeners cannot serve; a remote source may be down at startup: then the
+            // service is not ready (every decision "unavailable") and retries.
+            if bundle != nil || serviceRefusal {
                 // The service's own refusals (`--http: …`) name their flag; the rest name the file.
-                throw StartupError(reason.hasPrefix("--") ? reason : "\(reloader.source.location): \(reason)")
+                throw StartupError(serviceRefusal ? reason : "\(reloader.source.location): \(reason)")
             }
             logger.error("no bundle active yet: not ready, retrying", metadata: ["source": "\(reloader.source.location)", "reason": "\(reason)"])
         }

@@ -168,8 +168,9 @@ final class BundleReloadTests: XCTestCase {
         let core = emptyCore()
         let reloader = BundleReloader(source: FileBundleSource(path: path("bundle.gpb")), core: core, schedule: .file,
                                       logger: Logger(label: "test")) { ExtAuthzHTTP.refusal(for: $0.program) }
-        guard case .failed(let reason) = await reloader.start() else { return XCTFail("a query token with passthrough off must be refused") }
+        guard case .failed(let reason, let serviceRefusal) = await reloader.start() else { return XCTFail("a query token with passthrough off must be refused") }
         XCTAssertTrue(reason.contains("query parameter `access_token`"), reason)
+        XCTAssertTrue(serviceRefusal, "told apart from a bad source by a flag, not by the text")
         XCTAssertNil(core.revision)
     }
 

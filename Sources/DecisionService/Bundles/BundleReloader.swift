@@ -33,8 +33,9 @@ public final class BundleReloader: Service, Sendable {
         case activated(revision: String)
         /// The source failed; the cached bundle serves.
         case fromCache(revision: String, sourceFailure: String)
-        /// Nothing is active.
-        case failed(String)
+        /// Nothing is active. `serviceRefusal`: the service's own check refused the bundle
+        /// (the reason then names the flag, `--http: …`), rather than its source or content.
+        case failed(String, serviceRefusal: Bool = false)
     }
 
     public let source: any BundleSource
@@ -69,6 +70,7 @@ public final class BundleReloader: Service, Sendable {
         case .success(let revision):
             return .activated(revision: revision ?? core.revision ?? "")
         case .failure(let reason):
+            if reason.serviceRefusal { return .failed(reason.text, serviceRefusal: true) }
             failure = reason.text
         }
         guard let cache, let bytes = cache.load() else { return .failed(failure) }
@@ -146,6 +148,7 @@ public final class BundleReloader: Service, Sendable {
 
     struct ReloadFailure: Error {
         let text: String
+        var serviceRefusal = false
     }
 
     func activate(_ bytes: [UInt8], origin: String) -> Result<String?, ReloadFailure> {
@@ -160,7 +163,7 @@ public final class BundleReloader: Service, Sendable {
         }
         if let refusal = check(policy) {
             state.withLock { $0.digest = digest }
-            return fail(reason: refusal, kind: PolicyLoadError.Kind.key.rawValue)
+            return fail(reason: refusal, kind: PolicyLoadError.Kind.key.rawValue, serviceRefusal: true)
         }
         let previous = core.revision
         // The last good remote key sets go into the new policy before it serves.
@@ -182,13 +185,13 @@ public final class BundleReloader: Service, Sendable {
         return .success(policy.revision)
     }
 
-    func fail(reason: String, kind: String) -> Result<String?, ReloadFailure> {
+    func fail(reason: String, kind: String, serviceRefusal: Bool = false) -> Result<String?, ReloadFailure> {
         core.metrics.activationFailed(reason: kind, at: core.clock())
         let consequence = core.revision == nil ? "no bundle is active" : "the last good bundle keeps serving"
         logger.error("bundle not activated: \(consequence)", metadata: [
             "source": "\(source.location)", "serving": "\(core.revision ?? "none")", "class": "\(kind)", "reason": "\(reason)",
         ])
-        return .failure(ReloadFailure(text: reason))
+        return .failure(ReloadFailure(text: reason, serviceRefusal: serviceRefusal))
     }
 }
 
