@@ -1,4 +1,4 @@
-import Synchronization
+import Runtime
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +11,7 @@ import Darwin
 /// listener. One short lock per request; no allocation on the hot path.
 public final class LatencyRecorder: Sendable {
     static let bucketCount = 10_000
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Also records each request elsewhere (the Prometheus histogram of its transport).
     let mirror: (@Sendable (Int) -> Void)?
 
@@ -22,7 +22,7 @@ public final class LatencyRecorder: Sendable {
     }
 
     public init(mirror: (@Sendable (Int) -> Void)? = nil) {
-        state = Mutex(State())
+        state = Locked(State())
         self.mirror = mirror
     }
 

@@ -45,7 +45,7 @@ public final class BundleReloader: Service, Sendable {
     /// Checks of the service's own (e.g. what the HTTP listener cannot serve); a message refuses.
     let check: @Sendable (LoadedPolicy) -> String?
     let logger: Logger
-    private let state = Mutex<(tag: String?, digest: String?)>((nil, nil))
+    private let state = Locked<(tag: String?, digest: String?)>((nil, nil))
     private let forced = Atomic<Bool>(false)
 
     public init(source: any BundleSource, core: DecisionCore, cache: BundleCache? = nil, schedule: Schedule,

@@ -2,7 +2,6 @@ import BundleFormat
 public import Logging
 public import Runtime
 public import ServiceLifecycle
-import Synchronization
 
 /// Keeps the keys of every `jwksUri`/`discovery` entry fresh, off the request path: one
 /// schedule per distinct URL (entries sharing a URL share it), installed into the active
@@ -40,7 +39,7 @@ public final class KeyRefresher: Service, Sendable {
     let logger: Logger
     let clock: @Sendable () -> Double
     public let settings: Settings
-    private let state = Mutex<State>(State())
+    private let state = Locked<State>(State())
 
     struct State {
         var sources: [String: SourceState] = [:]

@@ -57,7 +57,7 @@ public final class DecisionLog: Service, Sendable {
     /// Lines per decision, from 0 (none) to 1 (every decision).
     let sample: Double
     private let sequence = Atomic<Int>(0)
-    private let buffer: Mutex<[Record]>
+    private let buffer: Locked<[Record]>
     let capacity: Int
     /// How often the writer takes the buffer.
     let flushInterval: Duration
@@ -84,7 +84,7 @@ public final class DecisionLog: Service, Sendable {
         self.flushInterval = flushInterval
         var initial: [Record] = []
         initial.reserveCapacity(min(capacity, 4096))
-        buffer = Mutex(initial)
+        buffer = Locked(initial)
     }
 
     /// Whether decision number `n` (from 0) is sampled: exactly `sample` of all decisions,

@@ -1,5 +1,5 @@
 public import Prometheus
-import Synchronization
+import Runtime
 
 /// The key refresher's series, labelled by URL (from the bundle, never from a request):
 /// fetches by result, keys in use, the age of the set in use, and unknown-kid refetches.
@@ -16,7 +16,7 @@ public final class KeySetMetrics: Sendable {
     }
 
     let registry: PrometheusCollectorRegistry
-    private let series: Mutex<[String: Series]>
+    private let series: Locked<[String: Series]>
 
     struct Series {
         var fetches: [FetchResult: Prometheus.Counter]
@@ -27,7 +27,7 @@ public final class KeySetMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        series = Mutex([:])
+        series = Locked([:])
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -1,7 +1,6 @@
 import Metrics
 public import Prometheus
 import Runtime
-import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry that
 /// the admin listener's `GET /metrics` renders in the Prometheus text format.
@@ -29,7 +28,7 @@ public final class ServiceMetrics: Sendable {
         let entry: String
     }
 
-    private let decisions: Mutex<[DecisionKey: Metrics.Counter]>
+    private let decisions: Locked<[DecisionKey: Metrics.Counter]>
     private let badInput: [String: Metrics.Counter]
     private let unavailable: [String: Metrics.Counter]
     private let decisionDuration: [String: Metrics.Timer]
@@ -39,7 +38,7 @@ public final class ServiceMetrics: Sendable {
     private let lastActivation: Prometheus.Gauge
     private let lastFailure: Prometheus.Gauge
     private let failureClass: [String: Prometheus.Gauge]
-    private let revisionInfo: Mutex<(revision: String, gauge: Prometheus.Gauge)?>
+    private let revisionInfo: Locked<(revision: String, gauge: Prometheus.Gauge)?>
     private let ready: Prometheus.Gauge
     let logLines: Metrics.Counter
     let logDropped: Metrics.Counter
@@ -91,11 +90,11 @@ public final class ServiceMetrics: Sendable {
             failureClass[reason] = registry.makeGauge(descriptor: classes, labels: [("reason", reason)])
         }
         self.failureClass = failureClass
-        revisionInfo = Mutex(nil)
+        revisionInfo = Locked(nil)
         ready = registry.makeGauge(descriptor: name("ready", "", "1 while the service is ready (a bundle is active, not shutting down)."), labels: [])
         logLines = counter(name("decision_log_lines", "total", "Decision log lines written."))
         logDropped = counter(name("decision_log_dropped", "total", "Decision log lines dropped because the log buffer was full."))
-        decisions = Mutex([:])
+        decisions = Locked([:])
     }
 
     static var decisionsName: MetricNameDescriptor {

@@ -16,7 +16,7 @@ public final class PolicyHolder: Sendable {
     }
 
     private let policy = ManagedAtomic<LoadedPolicy?>(nil)
-    private let state: Mutex<State>
+    private let state: Locked<State>
     public let loader: PolicyLoader
 
     /// The reload bookkeeping; `policy` is swapped under this lock too, so a reload's
@@ -27,7 +27,7 @@ public final class PolicyHolder: Sendable {
 
     public init(loader: PolicyLoader = PolicyLoader()) {
         self.loader = loader
-        state = Mutex(State())
+        state = Locked(State())
     }
 
     /// The policy in use, or nil before the first successful load.
