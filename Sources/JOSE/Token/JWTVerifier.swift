@@ -38,7 +38,18 @@ public struct JWTVerifier: Sendable {
         return .valid(token)
     }
 
-    private func check(_ token: JWSToken, now: Double) -> VerificationFailure? {
+    /// Re-runs every check that does not involve the key or the signature (issuer,
+    /// allow-list, `exp`, `nbf`, `iat`, lifetime, `sub`, `aud`) at time `now`, for a token
+    /// this verifier, with these keys, found valid before: what a cache of verified tokens
+    /// runs on a hit. The stages and their order are those of `verify`, less key selection
+    /// and signature, so a token whose signature held gets the result `verify` would give.
+    public func recheck(_ token: JWSToken, now: Double) -> VerificationResult {
+        if let failure = check(token, now: now, signature: false) { return .invalid(failure) }
+        return .valid(token)
+    }
+
+    /// The stages from the issuer on; `signature: false` skips key selection and signature.
+    private func check(_ token: JWSToken, now: Double, signature: Bool = true) -> VerificationFailure? {
         if let failure = IdentityClaims.checkIssuer(token, policy: policy) { return failure }
         guard let algorithm = token.header.alg else {
             return VerificationFailure(.algorithmUnknown(token.header.algName))
@@ -46,7 +57,7 @@ public struct JWTVerifier: Sendable {
         guard allowedMask & (1 << UInt32(algorithm.ordinal)) != 0 else {
             return VerificationFailure(.algorithmNotAllowed(algorithm))
         }
-        if let failure = checkSignature(token, algorithm: algorithm) { return failure }
+        if signature, let failure = checkSignature(token, algorithm: algorithm) { return failure }
         if let failure = TimeClaims.check(token.payload, policy: policy, now: now) { return failure }
         if let failure = IdentityClaims.checkSubject(token.payload, policy: policy) { return failure }
         return IdentityClaims.checkAudience(token.payload, policy: policy)
