@@ -46,12 +46,21 @@ extension LoadedPolicy {
             token = value
             foundAt = places
         }
+        // A token verified before under a protecting entry's current keys skips parsing
+        // and, for that entry, the signature; every other step runs as for a new token.
+        let cached = tokenCache?.lookup(token, policy: instanceID) { entry, generation in
+            protecting.contains(entry) && keyGeneration(of: entries[entry]) == generation
+        }
         let parsed: JWSToken
-        switch JWSToken.parse(token) {
-        case .failure(let failure):
-            return context.deny(401, Self.reason(for: failure.code), detail: .verification(failure))
-        case .success(let value):
-            parsed = value
+        if let cached {
+            parsed = cached.token
+        } else {
+            switch JWSToken.parse(token) {
+            case .failure(let failure):
+                return context.deny(401, Self.reason(for: failure.code), detail: .verification(failure))
+            case .success(let value):
+                parsed = value
+            }
         }
         context.noteToken(parsed, foundAt: foundAt)
 
@@ -66,10 +75,14 @@ extension LoadedPolicy {
             } else if let usableUntil = keys.usableUntil, !(now <= usableUntil) {
                 failure = (401, .unknownKey, .staleKeys(age: entry.keysConfirmedAt.map { now - $0 }))
             } else {
-                switch keys.generation.verifier.verify(parsed, now: now) {
+                let generation = keys.generation
+                let hit = cached.map { $0.entry == index && $0.generation == generation.number } ?? false
+                switch hit ? generation.verifier.recheck(parsed, now: now) : generation.verifier.verify(parsed, now: now) {
                 case .invalid(let verification):
                     failure = (401, Self.reason(for: verification.code), .verification(verification))
                 case .valid:
+                    // Only successes are kept; the claim requirements run on every decision.
+                    if !hit { tokenCache?.insert(parsed, policy: instanceID, entry: index, generation: generation.number) }
                     if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, payload: parsed, sourceMap: program.sourceMap) {
                         failure = (403, .claimRequirementFailed, .claim(claim))
                     } else {
@@ -86,6 +99,13 @@ extension LoadedPolicy {
             return context.deny(401, .issuerMismatch, detail: .noIssuer(parsed.issuer))
         }
         return context.deny(firstFailure.status, firstFailure.reason, entry: firstFailure.entry, detail: firstFailure.detail)
+    }
+
+    /// The number of the key-set generation an entry decides with now: what a cached
+    /// verification must have been made under to stand.
+    @inline(__always)
+    func keyGeneration(of entry: RuntimeEntry) -> UInt64 {
+        entry.keys.current().generation.number
     }
 
     /// A CORS preflight (Fetch standard §3.2.2): `OPTIONS` (checked by the caller) with

@@ -1,6 +1,7 @@
 public import Atomics
 public import BundleFormat
 import JOSE
+import Synchronization
 
 /// An entry ready to verify tokens.
 struct RuntimeEntry: Sendable {
@@ -33,13 +34,26 @@ public final class LoadedPolicy: Sendable, AtomicReference {
     let corsPreflightEntries: [Int]
     /// The distinct key set URLs and their entries.
     let remoteSources: [RemoteKeySource]
+    /// Unique in the process: the verified-token cache, shared by the policies of one
+    /// loader, keys on it so a result never crosses from one loaded bundle to another.
+    let instanceID: UInt64
+    /// Verified tokens, shared with the other policies of the loader; nil when off.
+    let tokenCache: VerifiedTokenCache?
 
     /// The bundle's revision.
     public var revision: String { program.manifest.revision }
 
-    init(program: DecisionProgram, entries: [RuntimeEntry]) {
+    /// What the verified-token cache has done (all zero when it is off). The cache is the
+    /// loader's, so the counters go on across the policies it loads.
+    public var tokenCacheStatistics: TokenCacheStatistics {
+        tokenCache?.statistics ?? TokenCacheStatistics()
+    }
+
+    init(program: DecisionProgram, entries: [RuntimeEntry], tokenCache: VerifiedTokenCache? = nil) {
         self.program = program
         self.entries = entries
+        self.tokenCache = tokenCache
+        instanceID = LoadedPolicy.instances.wrappingAdd(1, ordering: .relaxed).newValue
         domainTable = program.domainNodes.map { node in
             DomainTableNode(edges: ByteKeyTable(node.edges.map { ($0.label, $0.node) }),
                             endClass: node.endClass, fallOffClass: node.fallOffClass)
@@ -59,6 +73,8 @@ public final class LoadedPolicy: Sendable, AtomicReference {
         forwardedHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
         remoteSources = Self.sources(of: entries)
     }
+
+    private static let instances = Atomic<UInt64>(0)
 }
 
 /// A domain trie node as the runtime walks it (a class, so walking copies one reference).

@@ -51,10 +51,24 @@ public struct PolicyLoader: Sendable {
     public var trustedKeys: [BundleTrustedKey]
     /// Looks up environment variables; the process environment by default.
     public var environment: @Sendable (String) -> String?
+    /// How many verified tokens to keep (docs/performance.md, "The verified-token cache");
+    /// 0 turns the cache off. Every policy this loader (and its copies) loads shares one
+    /// cache, so the bound holds for the process however many policies are loaded; setting
+    /// it starts a new, empty cache.
+    public var tokenCacheCapacity: Int {
+        didSet { tokenCache = VerifiedTokenCache(capacity: tokenCacheCapacity) }
+    }
+    private var tokenCache: VerifiedTokenCache?
 
-    public init(trustedKeys: [BundleTrustedKey] = [], environment: @escaping @Sendable (String) -> String? = PolicyLoader.processEnvironment) {
+    /// The default `tokenCacheCapacity`.
+    public static let defaultTokenCacheCapacity = VerifiedTokenCache.defaultCapacity
+
+    public init(trustedKeys: [BundleTrustedKey] = [], environment: @escaping @Sendable (String) -> String? = PolicyLoader.processEnvironment,
+                tokenCacheCapacity: Int = PolicyLoader.defaultTokenCacheCapacity) {
         self.trustedKeys = trustedKeys
         self.environment = environment
+        self.tokenCacheCapacity = tokenCacheCapacity
+        tokenCache = VerifiedTokenCache(capacity: tokenCacheCapacity)
     }
 
     public static let processEnvironment: @Sendable (String) -> String? = { name in
@@ -115,7 +129,7 @@ public struct PolicyLoader: Sendable {
             }
             entries.append(RuntimeEntry(entry: entry, keys: keys, verifierTemplate: verifier))
         }
-        return LoadedPolicy(program: program, entries: entries)
+        return LoadedPolicy(program: program, entries: entries, tokenCache: tokenCache)
     }
 
     func loadKey(_ key: Key, index: Int) throws(PolicyLoadError) -> VerificationKey {

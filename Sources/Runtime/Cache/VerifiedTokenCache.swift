@@ -1,0 +1,224 @@
+import JOSE
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the verified-token cache has done since it was made, for metrics. The counters
+/// only grow; `entries` is the number of results held now, at most `capacity`.
+public struct TokenCacheStatistics: Sendable, Hashable {
+    /// Lookups that found a result verified under the entry's current keys.
+    public var hits: UInt64
+    /// Lookups of tokens small enough to cache that found none.
+    public var misses: UInt64
+    /// Results dropped to make room for another.
+    public var evictions: UInt64
+    /// Results held now (including those of policies no longer in use, until evicted).
+    public var entries: Int
+    /// How many results it can hold; 0 when the cache is off.
+    public var capacity: Int
+
+    public init(hits: UInt64 = 0, misses: UInt64 = 0, evictions: UInt64 = 0, entries: Int = 0, capacity: Int = 0) {
+        self.hits = hits
+        self.misses = misses
+        self.evictions = evictions
+        self.entries = entries
+        self.capacity = capacity
+    }
+}
+
+/// A bounded cache of signature verifications: a token that verified under an entry's
+/// key-set generation, kept with its parsed header and claims, so the same token again
+/// skips parsing and the signature. Everything else (time claims, issuer, subject,
+/// audience, claim requirements, the request's own steps) runs on every decision.
+///
+/// The key is the whole token (a seeded hash picks the set; the bytes are compared in
+/// full), the policy instance, the entry and the key-set generation: a new generation or
+/// another policy never meets an old result. Only successes are stored, only tokens of at
+/// most `maxTokenBytes`.
+///
+/// Set-associative (4 ways per set, least recently used out), in up to 64 shards with one
+/// `Mutex` each: threads contend only when their tokens fall in the same shard. A result
+/// holds the token (at most 4 KiB), its decoded segments (about ¾ of that) and its
+/// parsed header and claims, so the memory bound is `capacity` × a few times 4 KiB.
+final class VerifiedTokenCache: Sendable {
+    /// Tokens longer than this are never cached.
+    static let maxTokenBytes = 4096
+    static let defaultCapacity = 10_000
+    static let maxShards = 64
+
+    /// What a lookup found: the parsed token and what it was verified under.
+    struct Hit {
+        let token: JWSToken
+        let entry: Int
+        let generation: UInt64
+    }
+
+    /// Slots in all: the requested capacity, rounded down to whole sets in every shard.
+    let capacity: Int
+    private let ways: Int
+    private let setCount: Int
+    private let shards: [Shard]
+    private let seed: UInt64
+
+    /// A cache of at most `capacity` results; nil when `capacity` is 0 or less (off).
+    init?(capacity requested: Int, seed: UInt64 = UInt64.random(in: .min ... .max)) {
+        guard requested > 0 else { return nil }
+        let ways = min(4, requested)
+        let sets = requested / ways
+        let shardCount = min(Self.maxShards, sets)
+        let setsPerShard = sets / shardCount
+        self.ways = ways
+        setCount = shardCount * setsPerShard
+        capacity = setCount * ways
+        self.seed = seed
+        shards = (0..<shardCount).map { _ in Shard(slots: setsPerShard * ways) }
+    }
+
+    /// The result for `token` whose entry and generation `accept` takes, if one is held.
+    func lookup(_ token: String, policy: UInt64, accept: (_ entry: Int, _ generation: UInt64) -> Bool) -> Hit? {
+        if let found = token.utf8.withContiguousStorageIfAvailable({ lookup(bytes: $0, policy: policy, accept: accept) }) {
+            return found
+        }
+        var copy = token
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { lookup(bytes: $0, policy: policy, accept: accept) } ?? nil
+    }
+
+    private func lookup(bytes: UnsafeBufferPointer<UInt8>, policy: UInt64, accept: (Int, UInt64) -> Bool) -> Hit? {
+        guard bytes.count <= Self.maxTokenBytes else { return nil }
+        let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)
+        let (shard, first) = place(hash)
+        return shards[shard].state.withLock { state in
+            state.lookup(bytes, hash: hash, first: first, ways: ways, policy: policy, accept: accept)
+        }
+    }
+
+    /// Keeps `token`, verified under `entry`'s key-set `generation` of policy `policy`. A
+    /// result for the same token, policy and entry is replaced; else a free slot of its set
+    /// is used; else the least recently used is evicted.
+    func insert(_ token: JWSToken, policy: UInt64, entry: Int, generation: UInt64) {
+        var compact = token.compact
+        compact.makeContiguousUTF8()
+        let dropped: JWSToken?? = compact.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count <= Self.maxTokenBytes else { return nil }
+            let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)
+            let (shard, first) = place(hash)
+            let slot = Slot(hash: hash, policy: policy, generation: generation, entry: entry, lastUse: 0, token: token)
+            return shards[shard].state.withLock { state in
+                state.insert(slot, bytes: bytes, first: first, ways: ways)
+            }
+        }
+        // The evicted token, if any, is released here, outside the lock.
+        _ = dropped
+    }
+
+    /// The counters and the number of results, summed over the shards.
+    var statistics: TokenCacheStatistics {
+        var total = TokenCacheStatistics(capacity: capacity)
+        for shard in shards {
+            shard.state.withLock { state in
+                total.hits &+= state.hits
+                total.misses &+= state.misses
+                total.evictions &+= state.evictions
+                total.entries += state.entries
+            }
+        }
+        return total
+    }
+
+    /// The shard and the index of the first slot of the set that `hash` picks.
+    @inline(__always)
+    private func place(_ hash: UInt64) -> (shard: Int, first: Int) {
+        let set = Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(setCount)).high)
+        return (set % shards.count, (set / shards.count) * ways)
+    }
+}
+
+/// One shard: a run of sets behind one lock.
+private final class Shard: Sendable {
+    let state: Mutex<ShardState>
+
+    init(slots: Int) {
+        state = Mutex(ShardState(slots: Array(repeating: Slot(), count: slots)))
+    }
+}
+
+/// One cached result, or an empty slot (`token` nil).
+private struct Slot {
+    var hash: UInt64 = 0
+    var policy: UInt64 = 0
+    var generation: UInt64 = 0
+    var entry: Int = -1
+    /// The shard's use counter when the slot was last filled or hit.
+    var lastUse: UInt64 = 0
+    var token: JWSToken?
+
+    /// Whether the slot holds exactly these token bytes.
+    @inline(__always)
+    func holds(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Bool {
+        guard self.hash == hash, let token else { return false }
+        let held = token.compact.utf8
+        guard held.count == bytes.count else { return false }
+        return held.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 } ?? false
+    }
+}
+
+private struct ShardState {
+    var slots: [Slot]
+    var uses: UInt64 = 0
+    var hits: UInt64 = 0
+    var misses: UInt64 = 0
+    var evictions: UInt64 = 0
+    var entries = 0
+
+    init(slots: [Slot]) {
+        self.slots = slots
+    }
+
+    mutating func lookup(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64, first: Int, ways: Int, policy: UInt64,
+                         accept: (Int, UInt64) -> Bool) -> VerifiedTokenCache.Hit? {
+        for index in first..<(first + ways) {
+            let slot = slots[index]
+            guard slot.policy == policy, slot.holds(bytes, hash: hash), accept(slot.entry, slot.generation), let token = slot.token else { continue }
+            uses &+= 1
+            slots[index].lastUse = uses
+            hits &+= 1
+            return VerifiedTokenCache.Hit(token: token, entry: slot.entry, generation: slot.generation)
+        }
+        misses &+= 1
+        return nil
+    }
+
+    /// Stores `slot` and returns the token it displaced, to be released outside the lock.
+    mutating func insert(_ new: Slot, bytes: UnsafeBufferPointer<UInt8>, first: Int, ways: Int) -> JWSToken? {
+        var target = -1
+        var oldest = first
+        for index in first..<(first + ways) {
+            let slot = slots[index]
+            if slot.token == nil {
+                if target < 0 { target = index }
+                continue
+            }
+            if slot.policy == new.policy, slot.entry == new.entry, slot.holds(bytes, hash: new.hash) {
+                target = index
+                break
+            }
+            if slot.lastUse < slots[oldest].lastUse { oldest = index }
+        }
+        if target < 0 {
+            target = oldest
+            evictions &+= 1
+        } else if slots[target].token == nil {
+            entries += 1
+        }
+        uses &+= 1
+        let displaced = slots[target].token
+        slots[target] = new
+        slots[target].lastUse = uses
+        return displaced
+    }
+}
