@@ -3,7 +3,7 @@
 enum IdentityClaims {
     static func same(_ a: String?, _ b: String) -> Bool {
         guard let a else { return false }
-        return a.utf8.elementsEqual(b.utf8)
+        return UTF8Bytes.equal(a, b)
     }
 
     /// `iss` must be a string equal to the configured issuer.

@@ -143,7 +143,7 @@ private final class Shard: Sendable {
     let state: Mutex<ShardState>
 
     init(slots: Int) {
-        state = Mutex(ShardState(slots: Array(repeating: Slot(), count: slots)))
+        state = Mutex(ShardState(slotCount: slots))
     }
 }
 
@@ -168,26 +168,29 @@ private struct Slot {
 }
 
 private struct ShardState {
-    var slots: [Slot]
+    /// Empty until the first insert, so an unused cache costs next to nothing.
+    var slots: [Slot] = []
+    let slotCount: Int
     var uses: UInt64 = 0
     var hits: UInt64 = 0
     var misses: UInt64 = 0
     var evictions: UInt64 = 0
     var entries = 0
 
-    init(slots: [Slot]) {
-        self.slots = slots
+    init(slotCount: Int) {
+        self.slotCount = slotCount
     }
 
     mutating func lookup(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64, first: Int, ways: Int, policy: UInt64,
                          accept: (Int, UInt64) -> Bool) -> VerifiedTokenCache.Hit? {
-        for index in first..<(first + ways) {
-            let slot = slots[index]
-            guard slot.policy == policy, slot.holds(bytes, hash: hash), accept(slot.entry, slot.generation), let token = slot.token else { continue }
+        // Fields are read in place: copying a slot would retain every part of its token.
+        for index in first..<(slots.isEmpty ? first : first + ways) {
+            guard slots[index].hash == hash, slots[index].policy == policy, slots[index].holds(bytes, hash: hash),
+                  accept(slots[index].entry, slots[index].generation), let token = slots[index].token else { continue }
             uses &+= 1
             slots[index].lastUse = uses
             hits &+= 1
-            return VerifiedTokenCache.Hit(token: token, entry: slot.entry, generation: slot.generation)
+            return VerifiedTokenCache.Hit(token: token, entry: slots[index].entry, generation: slots[index].generation)
         }
         misses &+= 1
         return nil
@@ -195,19 +198,19 @@ private struct ShardState {
 
     /// Stores `slot` and returns the token it displaced, to be released outside the lock.
     mutating func insert(_ new: Slot, bytes: UnsafeBufferPointer<UInt8>, first: Int, ways: Int) -> JWSToken? {
+        if slots.isEmpty { slots = Array(repeating: Slot(), count: slotCount) }
         var target = -1
         var oldest = first
         for index in first..<(first + ways) {
-            let slot = slots[index]
-            if slot.token == nil {
+            if slots[index].token == nil {
                 if target < 0 { target = index }
                 continue
             }
-            if slot.policy == new.policy, slot.entry == new.entry, slot.holds(bytes, hash: new.hash) {
+            if slots[index].policy == new.policy, slots[index].entry == new.entry, slots[index].holds(bytes, hash: new.hash) {
                 target = index
                 break
             }
-            if slot.lastUse < slots[oldest].lastUse { oldest = index }
+            if slots[index].lastUse < slots[oldest].lastUse { oldest = index }
         }
         if target < 0 {
             target = oldest

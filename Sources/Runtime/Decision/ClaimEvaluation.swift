@@ -58,7 +58,7 @@ enum ClaimEvaluation {
 
     static func equals(_ value: JSONValue, _ literal: ClaimLiteral) -> Bool {
         switch (value, literal) {
-        case (.string(let text, _), .string(let expected)): return text.utf8.elementsEqual(expected.utf8)
+        case (.string(let text, _), .string(let expected)): return UTF8Bytes.equal(text, expected)
         case (.number(let number, _), .number(let expected)): return number.double == expected
         case (.bool(let flag, _), .boolean(let expected)): return flag == expected
         default: return false

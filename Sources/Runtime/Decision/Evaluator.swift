@@ -65,7 +65,7 @@ extension LoadedPolicy {
         context.noteToken(parsed, foundAt: foundAt)
 
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
-        for index in protecting where parsed.issuer.map({ entries[index].entry.issuer.utf8.elementsEqual($0.utf8) }) ?? false {
+        for index in protecting where parsed.issuer.map({ UTF8Bytes.equal(entries[index].entry.issuer, $0) }) ?? false {
             let entry = entries[index]
             // One generation from start to end, even if the refresher installs another now.
             let keys = entry.keys.current()

@@ -3,14 +3,21 @@ public import BundleFormat
 import JOSE
 import Synchronization
 
-/// An entry ready to verify tokens.
-struct RuntimeEntry: Sendable {
+/// An entry ready to verify tokens. A class, so a decision that reads an entry copies one
+/// reference rather than every field of the entry.
+final class RuntimeEntry: Sendable {
     let entry: Entry
     /// The keys: fixed, or replaced by the decision service's refresher.
     let keys: EntryKeys
     /// The entry's token rules with the keys it was loaded with (the bootstrap set for
     /// remote keys); a new generation reuses its `policy`.
     let verifierTemplate: JWTVerifier
+
+    init(entry: Entry, keys: EntryKeys, verifierTemplate: JWTVerifier) {
+        self.entry = entry
+        self.keys = keys
+        self.verifierTemplate = verifierTemplate
+    }
 
     /// For remote keys: when a fetch (or the bootstrap) last confirmed the set in use.
     var keysConfirmedAt: Double? {

@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte equality of strings: the comparison claims, issuers and tokens need (never
+/// Unicode canonical equivalence, under which `é` and `e` + U+0301 are equal).
+public enum UTF8Bytes {
+    /// Whether `a` and `b` have the same UTF-8 bytes: one `memcmp` on native strings.
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        let count = a.utf8.count
+        guard count == b.utf8.count else { return false }
+        if let result = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in count == 0 || memcmp(x.baseAddress!, y.baseAddress!, count) == 0 }
+        }), let result {
+            return result
+        }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+}
