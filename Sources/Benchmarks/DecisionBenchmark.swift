@@ -23,17 +23,26 @@ public enum DecisionBenchmark {
         public var rules: Int
         public var keys: Int
         public var threadSeconds: Double
+        /// Results put in a verified-token cache to measure what one holds.
+        public var cacheEntries: Int
 
-        public static let full = Scale(iterations: 5_000, entries: 1_000, rules: 10_000, keys: 2_000, threadSeconds: 1.0)
-        public static let quick = Scale(iterations: 3, entries: 20, rules: 200, keys: 40, threadSeconds: 0.05)
+        public static let full = Scale(iterations: 5_000, entries: 1_000, rules: 10_000, keys: 2_000, threadSeconds: 1.0, cacheEntries: 10_000)
+        public static let quick = Scale(iterations: 3, entries: 20, rules: 200, keys: 40, threadSeconds: 0.05, cacheEntries: 20)
     }
 
     public struct AlgorithmRow: Sendable {
         public let name: String
         public let floorNanoseconds: Double
+        /// The verified-token cache off.
         public let decisionNanoseconds: Double
+        /// The cache on: a token it does not hold (looked up, verified, inserted, another evicted).
+        public let missNanoseconds: Double
+        /// The cache on: a token it holds.
+        public let hitNanoseconds: Double
         public let allowed: Bool
         public var ratio: Double { decisionNanoseconds / floorNanoseconds }
+        public var missRatio: Double { missNanoseconds / floorNanoseconds }
+        public var hitRatio: Double { hitNanoseconds / floorNanoseconds }
     }
 
     public struct Report: Sendable {
@@ -54,7 +63,14 @@ public enum DecisionBenchmark {
         /// Decisions per second (ES256, valid token) on one and two threads.
         public var singleThread: Double = 0
         public var twoThreads: Double = 0
+        /// The same with the verified-token cache on (every decision a hit): one thread,
+        /// two threads sharing one token, two threads with a token each.
+        public var cachedSingleThread: Double = 0
+        public var cachedTwoThreadsOneToken: Double = 0
+        public var cachedTwoThreads: Double = 0
         public var threadsCorrect = false
+        /// What the cache holds per entry: the bench token, and a 4 KiB token of tiny claims.
+        public var cacheMemory: [TokenCacheBench.MemoryRow] = []
     }
 
     /// The algorithms the runtime targets name, with the same keys as the JOSE benchmark.
@@ -71,13 +87,14 @@ public enum DecisionBenchmark {
         measurePublic(into: &report, scale: scale)
         measureLargeSet(into: &report, scale: scale)
         measureThreads(into: &report, bench: bench, seconds: scale.threadSeconds)
+        report.cacheMemory = TokenCacheBench.measureMemory(entries: scale.cacheEntries)
         return report
     }
 
     /// Runs one kind of decision `iterations` times (for profilers and allocation counts):
     /// `public` (no token needed, 10,000 rules) or an algorithm name. False when unknown
     /// or when a decision is not the expected one.
-    public static func loop(_ kind: String, iterations: Int) -> Bool {
+    public static func loop(_ kind: String, iterations: Int, cached: Bool = false) -> Bool {
         if kind == "public" {
             let policy = RuleSetFactory.policy(entries: 100, rulesPerEntry: 100)
             let request = publicRequest
@@ -86,7 +103,7 @@ public enum DecisionBenchmark {
             return ok
         }
         guard let item = cases.first(where: { $0.name == kind }) else { return false }
-        let (policy, request) = AlgorithmBench().prepared(item.algorithm, keyType: item.key)
+        let (policy, request) = AlgorithmBench().prepared(item.algorithm, keyType: item.key, tokenCacheCapacity: cached ? 16 : 0)
         var ok = true
         for _ in 0..<iterations { ok = policy.decide(request, now: now).isAllowed && ok }
         return ok
@@ -172,11 +189,20 @@ public enum DecisionBenchmark {
     static func measureThreads(into report: inout Report, bench: AlgorithmBench, seconds: Double) {
         let (policy, request) = bench.prepared(.ES256, keyType: .ec(.p256))
         report.threadsCorrect = policy.decide(request, now: now).isAllowed
-        report.singleThread = throughput(threads: 1, seconds: seconds) { policy.decide(request, now: now).isAllowed }
-        report.twoThreads = throughput(threads: 2, seconds: seconds) { policy.decide(request, now: now).isAllowed }
+        report.singleThread = throughput(threads: 1, seconds: seconds) { _ in policy.decide(request, now: now).isAllowed }
+        report.twoThreads = throughput(threads: 2, seconds: seconds) { _ in policy.decide(request, now: now).isAllowed }
+
+        let (cached, requests, _, _) = bench.prepare(.ES256, keyType: .ec(.p256), tokenCacheCapacity: PolicyLoader.defaultTokenCacheCapacity,
+                                                     subjects: ["user-1234567890", "user-1234567891"])
+        report.threadsCorrect = report.threadsCorrect && requests.allSatisfy { cached.decide($0, now: now).isAllowed }
+        report.cachedSingleThread = throughput(threads: 1, seconds: seconds) { _ in cached.decide(requests[0], now: now).isAllowed }
+        report.cachedTwoThreadsOneToken = throughput(threads: 2, seconds: seconds) { _ in cached.decide(requests[0], now: now).isAllowed }
+        report.cachedTwoThreads = throughput(threads: 2, seconds: seconds) { thread in cached.decide(requests[thread], now: now).isAllowed }
+        report.threadsCorrect = report.threadsCorrect && cached.tokenCacheStatistics.misses == 2
     }
 
-    static func throughput(threads: Int, seconds: Double, _ body: @escaping @Sendable () -> Bool) -> Double {
+    /// Decisions per second of `body` (given the thread's index) on `threads` threads.
+    static func throughput(threads: Int, seconds: Double, _ body: @escaping @Sendable (Int) -> Bool) -> Double {
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
         counts.initialize(repeating: 0)
         defer { counts.deallocate() }
@@ -186,7 +212,7 @@ public enum DecisionBenchmark {
         DispatchQueue.concurrentPerform(iterations: threads) { index in
             var done = 0
             while Clock.nanoseconds() < deadline {
-                for _ in 0..<8 { _ = body() }
+                for _ in 0..<8 { _ = body(index) }
                 done += 8
             }
             shared[index] = done

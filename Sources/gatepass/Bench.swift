@@ -24,15 +24,26 @@ struct Bench: ParsableCommand {
     @Option(help: .hidden)
     var measureLoad: String?
 
+    @Option(help: .hidden)
+    var measureCacheMemory: String?
+
     @Flag(help: "With --verify-loop, run the raw OpenSSL floor instead.")
     var floor = false
 
     @Option(help: "Run only full decisions of one kind (`public`, or an algorithm such as HS256) that many times (--loop-iterations), for profilers.")
     var decisionLoop: String?
 
+    @Flag(help: "With --decision-loop, keep the verified-token cache on, so every decision after the first is a hit.")
+    var cached = false
+
     func run() throws {
         if let path = measureLoad {
             guard let answer = DecisionBenchmark.measureLoad(path: path) else { throw CLIError("cannot load `\(path)`") }
+            print(answer)
+            return
+        }
+        if let argument = measureCacheMemory {
+            guard let answer = TokenCacheBench.measureInProcess(argument) else { throw CLIError("bad --measure-cache-memory `\(argument)`") }
             print(answer)
             return
         }
@@ -43,7 +54,7 @@ struct Bench: ParsableCommand {
             return
         }
         if let kind = decisionLoop {
-            guard DecisionBenchmark.loop(kind, iterations: loopIterations) else { throw CLIError("unknown or failing decision loop `\(kind)`") }
+            guard DecisionBenchmark.loop(kind, iterations: loopIterations, cached: cached) else { throw CLIError("unknown or failing decision loop `\(kind)`") }
             return
         }
         var scale: DecisionBenchmark.Scale = quick ? .quick : .full
