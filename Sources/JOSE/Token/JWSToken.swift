@@ -16,21 +16,53 @@ public struct JWSHeader: Sendable {
 ///
 /// Produced by ``parse(_:maxBytes:)``, which runs the structural stages in order:
 /// size → segments and base64url → header JSON → payload JSON → `alg` → `crit`/`b64`.
+///
+/// The parts live in one immutable object, so a copy of a token (into a cache, a decision
+/// context, a decision) is one reference count, not one per part.
 public struct JWSToken: Sendable {
+    private let parts: Parts
+
     /// The protected header.
-    public let header: JWSHeader
+    public var header: JWSHeader { parts.header }
     /// The claims (spans are offsets in the decoded payload).
-    public let payload: JSONValue
+    public var payload: JSONValue { parts.payload }
     /// The unverified `iss`, when it is a string.
-    public let issuer: String?
+    public var issuer: String? { parts.issuer }
 
     /// The compact serialization as received.
-    public let compact: String
+    public var compact: String { parts.compact }
     /// Length of `header.payload` in `compact`.
-    let signingInputLength: Int
+    var signingInputLength: Int { parts.signingInputLength }
     /// The three decoded segments back to back, in one allocation.
-    let decoded: [UInt8]
-    let signatureRange: Range<Int>
+    var decoded: [UInt8] { parts.decoded }
+    var signatureRange: Range<Int> { parts.signatureRange }
+
+    private final class Parts: Sendable {
+        let header: JWSHeader
+        let payload: JSONValue
+        let issuer: String?
+        let compact: String
+        let signingInputLength: Int
+        let decoded: [UInt8]
+        let signatureRange: Range<Int>
+
+        init(header: JWSHeader, payload: JSONValue, issuer: String?, compact: String, signingInputLength: Int, decoded: [UInt8],
+             signatureRange: Range<Int>) {
+            self.header = header
+            self.payload = payload
+            self.issuer = issuer
+            self.compact = compact
+            self.signingInputLength = signingInputLength
+            self.decoded = decoded
+            self.signatureRange = signatureRange
+        }
+    }
+
+    private init(header: JWSHeader, payload: JSONValue, issuer: String?, compact: String, signingInputLength: Int, decoded: [UInt8],
+                 signatureRange: Range<Int>) {
+        parts = Parts(header: header, payload: payload, issuer: issuer, compact: compact, signingInputLength: signingInputLength,
+                      decoded: decoded, signatureRange: signatureRange)
+    }
 
     /// JSON bounds for headers and claim sets.
     public static let jsonLimits = JSONLimits(maxDepth: 16, maxBytes: 1 << 20)

@@ -107,7 +107,7 @@ final class VerifiedTokenCache: Sendable {
             guard bytes.count <= Self.maxTokenBytes else { return nil }
             let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)
             let (shard, first) = place(hash)
-            let slot = Slot(hash: hash, policy: policy, generation: generation, entry: entry, lastUse: 0, token: token)
+            let slot = Slot(hash: hash, policy: policy, generation: generation, entry: entry, lastUse: 0, token: token, compact: compact)
             return shards[shard].state.withLock { state in
                 state.insert(slot, bytes: bytes, first: first, ways: ways)
             }
@@ -157,11 +157,13 @@ private struct Slot {
     var lastUse: UInt64 = 0
     var token: JWSToken?
 
-    /// Whether the slot holds exactly these token bytes.
+    /// The token's bytes (its `compact`), held apart so a comparison copies no token.
+    var compact = ""
+
+    /// Whether `compact` is exactly these token bytes.
     @inline(__always)
-    func holds(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Bool {
-        guard self.hash == hash, let token else { return false }
-        let held = token.compact.utf8
+    static func same(_ compact: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let held = compact.utf8
         guard held.count == bytes.count else { return false }
         return held.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 } ?? false
     }
@@ -185,7 +187,7 @@ private struct ShardState {
                          accept: (Int, UInt64) -> Bool) -> VerifiedTokenCache.Hit? {
         // Fields are read in place: copying a slot would retain every part of its token.
         for index in first..<(slots.isEmpty ? first : first + ways) {
-            guard slots[index].hash == hash, slots[index].policy == policy, slots[index].holds(bytes, hash: hash),
+            guard slots[index].hash == hash, slots[index].policy == policy, Slot.same(slots[index].compact, bytes),
                   accept(slots[index].entry, slots[index].generation), let token = slots[index].token else { continue }
             uses &+= 1
             slots[index].lastUse = uses
@@ -206,7 +208,8 @@ private struct ShardState {
                 if target < 0 { target = index }
                 continue
             }
-            if slots[index].policy == new.policy, slots[index].entry == new.entry, slots[index].holds(bytes, hash: new.hash) {
+            if slots[index].hash == new.hash, slots[index].policy == new.policy, slots[index].entry == new.entry,
+               Slot.same(slots[index].compact, bytes) {
                 target = index
                 break
             }
