@@ -1,5 +1,4 @@
 import JOSE
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +40,8 @@ public struct TokenCacheStatistics: Sendable, Hashable {
 /// most `maxTokenBytes`.
 ///
 /// Set-associative (4 ways per set, least recently used out), in up to 64 shards with one
-/// `Mutex` each: threads contend only when their tokens fall in the same shard. A result
+/// lock each (`Locked`, as every lock of the runtime): threads contend only when their
+/// tokens fall in the same shard. A result
 /// holds the token (at most 4 KiB), its decoded segments (about ¾ of that) and its
 /// parsed header and claims, so the memory bound is `capacity` × a few times 4 KiB.
 final class VerifiedTokenCache: Sendable {
@@ -61,7 +61,7 @@ final class VerifiedTokenCache: Sendable {
     let capacity: Int
     private let ways: Int
     private let setCount: Int
-    private let shards: [Shard]
+    private let shards: [Locked<ShardState>]
     private let seed: UInt64
 
     /// A cache of at most `capacity` results; nil when `capacity` is 0 or less (off).
@@ -75,7 +75,7 @@ final class VerifiedTokenCache: Sendable {
         setCount = shardCount * setsPerShard
         capacity = setCount * ways
         self.seed = seed
-        shards = (0..<shardCount).map { _ in Shard(slots: setsPerShard * ways) }
+        shards = (0..<shardCount).map { _ in Locked(ShardState(slotCount: setsPerShard * ways)) }
     }
 
     /// The result for `token` whose entry and generation `accept` takes, if one is held.
@@ -92,7 +92,7 @@ final class VerifiedTokenCache: Sendable {
         guard bytes.count <= Self.maxTokenBytes else { return nil }
         let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)
         let (shard, first) = place(hash)
-        return shards[shard].state.withLock { state in
+        return shards[shard].withLock { state in
             state.lookup(bytes, hash: hash, first: first, ways: ways, policy: policy, accept: accept)
         }
     }
@@ -108,7 +108,7 @@ final class VerifiedTokenCache: Sendable {
             let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)
             let (shard, first) = place(hash)
             let slot = Slot(hash: hash, policy: policy, generation: generation, entry: entry, lastUse: 0, token: token, compact: compact)
-            return shards[shard].state.withLock { state in
+            return shards[shard].withLock { state in
                 state.insert(slot, bytes: bytes, first: first, ways: ways)
             }
         }
@@ -120,7 +120,7 @@ final class VerifiedTokenCache: Sendable {
     var statistics: TokenCacheStatistics {
         var total = TokenCacheStatistics(capacity: capacity)
         for shard in shards {
-            shard.state.withLock { state in
+            shard.withLock { state in
                 total.hits &+= state.hits
                 total.misses &+= state.misses
                 total.evictions &+= state.evictions
@@ -138,17 +138,8 @@ final class VerifiedTokenCache: Sendable {
     }
 }
 
-/// One shard: a run of sets behind one lock.
-private final class Shard: Sendable {
-    let state: Mutex<ShardState>
-
-    init(slots: Int) {
-        state = Mutex(ShardState(slotCount: slots))
-    }
-}
-
 /// One cached result, or an empty slot (`token` nil).
-private struct Slot {
+struct Slot {
     var hash: UInt64 = 0
     var policy: UInt64 = 0
     var generation: UInt64 = 0
@@ -169,7 +160,8 @@ private struct Slot {
     }
 }
 
-private struct ShardState {
+/// One shard: a run of sets, behind one lock.
+struct ShardState {
     /// Empty until the first insert, so an unused cache costs next to nothing.
     var slots: [Slot] = []
     let slotCount: Int

@@ -1,7 +1,6 @@
 public import Atomics
 public import BundleFormat
 import JOSE
-import Synchronization
 
 /// An entry ready to verify tokens. A class, so a decision that reads an entry copies one
 /// reference rather than every field of the entry.
@@ -60,7 +59,7 @@ public final class LoadedPolicy: Sendable, AtomicReference {
         self.program = program
         self.entries = entries
         self.tokenCache = tokenCache
-        instanceID = LoadedPolicy.instances.wrappingAdd(1, ordering: .relaxed).newValue
+        instanceID = LoadedPolicy.instances.wrappingIncrementThenLoad(ordering: .relaxed)
         domainTable = program.domainNodes.map { node in
             DomainTableNode(edges: ByteKeyTable(node.edges.map { ($0.label, $0.node) }),
                             endClass: node.endClass, fallOffClass: node.fallOffClass)
@@ -81,7 +80,7 @@ public final class LoadedPolicy: Sendable, AtomicReference {
         remoteSources = Self.sources(of: entries)
     }
 
-    private static let instances = Atomic<UInt64>(0)
+    private static let instances = ManagedAtomic<UInt64>(0)
 }
 
 /// A domain trie node as the runtime walks it (a class, so walking copies one reference).
