@@ -26,6 +26,7 @@ public struct AdminEndpoint: HTTPEndpoint {
         if path == "/healthz" { return text(200, "ok") }
         if path == "/metrics" {
             core.refreshReadiness()
+            if let policy = core.holder.current { core.metrics.recordTokenCache(policy.tokenCacheStatistics) }
             return HTTPReply(status: 200, headers: [.init("content-type", "text/plain; version=0.0.4; charset=utf-8")],
                              body: core.metrics.render())
         }

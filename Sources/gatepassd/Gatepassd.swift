@@ -1,5 +1,6 @@
 import ArgumentParser
 import DecisionService
+import Runtime
 import Foundation
 
 /// `gatepassd`: the decision service in front of gateways (Envoy ext_authz over gRPC and
@@ -117,6 +118,9 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(name: .customLong("jwks-max-bytes"), help: "The largest key set or discovery document accepted, in bytes.")
     var jwksMaxBytes: Int = 512 * 1024
 
+    @Option(name: .customLong("token-cache-size"), help: "Verified tokens kept so a repeated token skips parsing and the signature check (0 turns the cache off).")
+    var tokenCacheSize: Int = PolicyLoader.defaultTokenCacheCapacity
+
     @Flag(name: .customLong("no-metrics"), help: "Record no metrics (/metrics then serves only the bundle and readiness series); for measuring their cost.")
     var noMetrics = false
 
@@ -178,6 +182,7 @@ struct Gatepassd: AsyncParsableCommand {
             if flag == "--jwks-timeout" && duration < .milliseconds(100) { throw ValidationError("--jwks-timeout: `\(value)` is too short (at least 100ms)") }
             if duration > .seconds(60) { throw ValidationError("\(flag): `\(value)` is too long (at most 60s)") }
         }
+        if !(0...10_000_000).contains(tokenCacheSize) { throw ValidationError("--token-cache-size must be between 0 and 10000000") }
         if jwksMaxBytes < 1024 { throw ValidationError("--jwks-max-bytes must be at least 1024") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
         if !(1024...(1 << 20)).contains(maxHeaderBytes) { throw ValidationError("--max-header-bytes must be between 1024 and 1048576") }

@@ -37,7 +37,7 @@ extension Gatepassd {
         } catch {
             throw StartupError("--trusted-proxy: \(error.description)")
         }
-        let holder = PolicyHolder(loader: PolicyLoader(trustedKeys: try loadTrustedKeys()))
+        let holder = PolicyHolder(loader: PolicyLoader(trustedKeys: try loadTrustedKeys(), tokenCacheCapacity: tokenCacheSize))
         var decisionLogWriter: DecisionLog?
         if let decisionLog {
             do {

@@ -32,6 +32,24 @@ final class ObservabilityTests: XCTestCase {
         XCTAssertFalse(text.contains("alice"), "subjects never become label values")
     }
 
+    func testTheVerifiedTokenCacheIsExportedAtEachScrape() throws {
+        let fixture = try ServiceFixture()
+        let core = DecisionCore(holder: fixture.holder, logger: Logger(label: "test"), clock: { ServiceFixture.now })
+        let request = HTTPRequest(method: "GET", host: "api.example.com", target: "/v1/x",
+                                  headers: [HTTPHeader("authorization", "Bearer \(fixture.token())")])
+        for _ in 0..<3 { _ = core.decide(request, transport: "grpc") }
+        let admin = AdminEndpoint(core: core)
+        let scrape = { admin.reply(to: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/metrics"), peer: nil).body }
+        var text = scrape()
+        for line in ["gatepass_token_cache_hits_total 2", "gatepass_token_cache_misses_total 1", "gatepass_token_cache_entries 1",
+                     "gatepass_token_cache_evictions_total 0", "gatepass_token_cache_capacity 9984"] {
+            XCTAssertTrue(text.contains(line), "missing `\(line)` in\n\(text)")
+        }
+        _ = core.decide(request, transport: "grpc")
+        text = scrape()
+        XCTAssertTrue(text.contains("gatepass_token_cache_hits_total 3"), "counters follow the cache, not double-counted per scrape")
+    }
+
     func testDecisionLogLinesCarryTheFieldsAndNoSecrets() async throws {
         let fixture = try ServiceFixture()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gatepass-decisions-\(UUID().uuidString).jsonl")

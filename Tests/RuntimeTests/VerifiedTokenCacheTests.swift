@@ -266,6 +266,17 @@ final class VerifiedTokenCacheTests: XCTestCase {
                        "a token over 4 KiB is neither looked up nor kept")
     }
 
+    func testATokenWithVeryManyClaimValuesIsNeverCached() throws {
+        let policies = try policies()
+        let many = policies.fixture.apiToken(["pad": "[" + Array(repeating: "0", count: 300).joined(separator: ",") + "]"])
+        for _ in 0..<2 { XCTAssertEqual(decide(policies, Self.request(many)).reason, .authenticated) }
+        XCTAssertEqual(policies.cached.tokenCacheStatistics, TokenCacheStatistics(hits: 0, misses: 2, evictions: 0, entries: 0, capacity: 100),
+                       "300 parsed values would cost far more than the token's 4 KiB: verified every time")
+        let some = policies.fixture.apiToken(["pad": "[" + Array(repeating: "0", count: 200).joined(separator: ",") + "]"])
+        for _ in 0..<2 { XCTAssertEqual(decide(policies, Self.request(some)).reason, .authenticated) }
+        XCTAssertEqual(policies.cached.tokenCacheStatistics.hits, 1)
+    }
+
     func testSizeZeroDisablesTheCache() throws {
         let policies = try policies(capacity: 0)
         let request = Self.request(policies.fixture.apiToken())

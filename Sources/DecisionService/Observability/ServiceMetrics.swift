@@ -40,6 +40,7 @@ public final class ServiceMetrics: Sendable {
     private let failureClass: [String: Prometheus.Gauge]
     private let revisionInfo: Locked<(revision: String, gauge: Prometheus.Gauge)?>
     private let ready: Prometheus.Gauge
+    private let tokenCache: Locked<TokenCacheSeries>
     let logLines: Metrics.Counter
     let logDropped: Metrics.Counter
 
@@ -95,6 +96,21 @@ public final class ServiceMetrics: Sendable {
         logLines = counter(name("decision_log_lines", "total", "Decision log lines written."))
         logDropped = counter(name("decision_log_dropped", "total", "Decision log lines dropped because the log buffer was full."))
         decisions = Locked([:])
+        tokenCache = Locked(TokenCacheSeries(
+            hits: registry.makeCounter(descriptor: name("token_cache_hits", "total", "Decisions whose token was found verified in the verified-token cache (parsing and signature skipped)."), labels: []),
+            misses: registry.makeCounter(descriptor: name("token_cache_misses", "total", "Tokens small enough to cache that were not found in it."), labels: []),
+            evictions: registry.makeCounter(descriptor: name("token_cache_evictions", "total", "Verified tokens dropped from the cache to make room."), labels: []),
+            entries: registry.makeGauge(descriptor: name("token_cache_entries", "", "Verified tokens held in the cache."), labels: []),
+            capacity: registry.makeGauge(descriptor: name("token_cache_capacity", "", "How many verified tokens the cache can hold (0: off)."), labels: [])))
+    }
+
+    struct TokenCacheSeries {
+        let hits: Prometheus.Counter
+        let misses: Prometheus.Counter
+        let evictions: Prometheus.Counter
+        let entries: Prometheus.Gauge
+        let capacity: Prometheus.Gauge
+        var seen = TokenCacheStatistics()
     }
 
     static var decisionsName: MetricNameDescriptor {
@@ -151,6 +167,20 @@ public final class ServiceMetrics: Sendable {
     }
 
     func setReady(_ value: Bool) { ready.set(to: value ? 1.0 : 0.0) }
+
+    /// Brings the verified-token cache's series up to `statistics` (read at each scrape:
+    /// the cache keeps its own counters, so the decision path records nothing for them).
+    func recordTokenCache(_ statistics: TokenCacheStatistics) {
+        tokenCache.withLock { state in
+            for (counter, now, before) in [(state.hits, statistics.hits, state.seen.hits), (state.misses, statistics.misses, state.seen.misses),
+                                           (state.evictions, statistics.evictions, state.seen.evictions)] where now > before {
+                counter.increment(by: Int64(clamping: now - before))
+            }
+            state.seen = statistics
+            state.entries.set(to: Double(statistics.entries))
+            state.capacity.set(to: Double(statistics.capacity))
+        }
+    }
 
     /// The Prometheus text format.
     public func render() -> String { registry.emitToString() }

@@ -47,6 +47,25 @@ public struct TokenCacheStatistics: Sendable, Hashable {
 final class VerifiedTokenCache: Sendable {
     /// Tokens longer than this are never cached.
     static let maxTokenBytes = 4096
+    /// The most JSON values (claims, array elements, nested members) a cached token's
+    /// payload may have; typical tokens have 10 to 40.
+    static let maxClaimValues = 256
+
+    /// The number of JSON values in `value`, counting stops past `limit`.
+    static func valueCount(_ value: JSONValue, upTo limit: Int) -> Int {
+        var count = 0
+        var pending = [value]
+        while let next = pending.popLast() {
+            count += 1
+            if count > limit { return count }
+            switch next {
+            case .array(let elements, _): pending.append(contentsOf: elements)
+            case .object(let members, _): pending.append(contentsOf: members.lazy.map(\.value))
+            default: break
+            }
+        }
+        return count
+    }
     static let defaultCapacity = 10_000
     static let maxShards = 64
 
@@ -101,6 +120,9 @@ final class VerifiedTokenCache: Sendable {
     /// result for the same token, policy and entry is replaced; else a free slot of its set
     /// is used; else the least recently used is evicted.
     func insert(_ token: JWSToken, policy: UInt64, entry: Int, generation: UInt64) {
+        // A parsed claim costs about 50 bytes however short its text, so a 4 KiB token of
+        // tiny values (`[0,0,0,…]`) would hold ~90 KiB: such tokens are verified every time.
+        guard Self.valueCount(token.payload, upTo: Self.maxClaimValues) <= Self.maxClaimValues else { return }
         var compact = token.compact
         compact.makeContiguousUTF8()
         let dropped: JWSToken?? = compact.utf8.withContiguousStorageIfAvailable { bytes in
