@@ -17,12 +17,12 @@ public enum TokenCacheBench {
         public var bytesPerEntry: Double { Double(residentBytes) / Double(max(1, entries)) }
     }
 
-    /// The bench token (eight claims), and one padded to 4 KiB with an array of zeros:
-    /// the largest token the cache keeps, with about the most JSON values it can have.
+    /// The bench token (eight claims), and the costliest result the cache keeps: a 4 KiB
+    /// token with 240 JSON values (it keeps none with over 256).
     static func measureMemory(entries: Int) -> [MemoryRow] {
         [
             inChild("bench token, 8 claims", entries: entries, padTo: 0),
-            inChild("4 KiB token of zeros", entries: max(1, entries / 10), padTo: 4096),
+            inChild("4 KiB token, 240 values", entries: max(1, entries / 10), padTo: 4096),
         ]
     }
 
@@ -52,19 +52,23 @@ public enum TokenCacheBench {
         let bench = AlgorithmBench()
         let (policy, _, signer, _) = bench.prepare(.HS256, keyType: .hmac(bytes: 32), tokenCacheCapacity: entries)
         let header = #"{"alg":"HS256","typ":"JWT","kid":"bench-key"}"#
-        func token(_ index: Int, zeros: Int) -> String {
+        // The largest result the cache keeps: 240 tiny values (it keeps at most 256 in all)
+        // and a string claim filling the token to `limit` bytes.
+        let zeros = limit == nil ? 0 : 240
+        func token(_ index: Int, fill: Int) -> String {
             // Subjects of one length, so every token has the same size.
             let digits = String(index)
             let subject = "user-" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
-            let extra = zeros == 0 ? "" : #","pad":["# + Array(repeating: "0", count: zeros).joined(separator: ",") + "]"
+            let extra = zeros == 0 ? "" : #","pad":["# + Array(repeating: "0", count: zeros).joined(separator: ",") + #"],"fill":""#
+                + String(repeating: "x", count: fill) + "\""
             return signer.sign(header: header, payload: AlgorithmBench.payload(subject: subject, extra: extra))
         }
-        var zeros = 0
+        var fill = 0
         if let limit {
-            zeros = limit / 2
-            while zeros > 0, token(0, zeros: zeros).utf8.count > limit { zeros -= 1 }
+            fill = limit * 3 / 4
+            while fill > 0, token(0, fill: fill).utf8.count > limit { fill -= 1 }
         }
-        func token(_ index: Int) -> String { token(index, zeros: zeros) }
+        func token(_ index: Int) -> String { token(index, fill: fill) }
         let size = token(0).utf8.count
         // One decision first, so what is measured is the results and nothing set up once.
         _ = policy.decide(AlgorithmBench.request(token(0)), now: DecisionBenchmark.now)
