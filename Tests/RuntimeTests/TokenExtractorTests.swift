@@ -63,6 +63,27 @@ final class TokenExtractorTests: XCTestCase {
         XCTAssertEqual(extract([HTTPHeader("x-token", "abc")], [location]), TokenExtraction.none)
     }
 
+    func testBytesAfterThePrefixAreKeptExactly() {
+        // The prefix match works on bytes; the rest of the value, non-ASCII included, is
+        // returned as written, trimmed only of spaces and tabs.
+        XCTAssertEqual(extract(authorization("Bearer  ab\u{20AC}c.d "), [bearer]).token, "ab\u{20AC}c.d")
+        XCTAssertEqual(extract(authorization("B\u{00E9}arer abc"), [bearer]), TokenExtraction.none)
+        let unicode = TokenLocation(source: .header, name: "x-token", prefix: "\u{00C9}t\u{00E9} ", passthrough: false)
+        XCTAssertEqual(extract([HTTPHeader("x-token", "\u{00C9}t\u{00E9} abc")], [unicode]).token, "abc")
+    }
+
+    func testAPlaceMatchesItsLocationWithThePrefixInAnyCase() {
+        XCTAssertTrue(FoundToken(source: .header, name: "authorization", prefix: "bearer ", passthrough: false).isPlace(of: bearer))
+        XCTAssertTrue(FoundToken(source: .header, name: "authorization", prefix: "BEARER ", passthrough: false).isPlace(of: bearer))
+        XCTAssertFalse(FoundToken(source: .header, name: "authorization", prefix: "Bearer", passthrough: false).isPlace(of: bearer))
+        XCTAssertFalse(FoundToken(source: .header, name: "authorization", prefix: "Token ", passthrough: false).isPlace(of: bearer))
+        XCTAssertFalse(FoundToken(source: .query, name: "authorization", prefix: "Bearer ", passthrough: false).isPlace(of: bearer))
+        // Outside ASCII the comparison lowercases, as it did before it worked on bytes.
+        let unicode = TokenLocation(source: .header, name: "x-token", prefix: "\u{00C9}T\u{00C9} ", passthrough: false)
+        XCTAssertTrue(FoundToken(source: .header, name: "x-token", prefix: "\u{00E9}t\u{00E9} ", passthrough: false).isPlace(of: unicode))
+        XCTAssertFalse(FoundToken(source: .header, name: "x-token", prefix: "\u{00E9}ta ", passthrough: false).isPlace(of: unicode))
+    }
+
     func testHeaderNamesAreCaseInsensitive() {
         for name in ["authorization", "AUTHORIZATION", "Authorization", "aUtHoRiZaTiOn"] {
             XCTAssertEqual(extract([HTTPHeader(name, "Bearer abc")], [bearer]), .token("abc", foundAt: bearerFound), name)

@@ -77,7 +77,7 @@ extension LoadedPolicy {
             } else {
                 let generation = keys.generation
                 let hit = cached.map { $0.entry == index && $0.generation == generation.number } ?? false
-                switch hit ? generation.verifier.recheck(parsed, now: now) : generation.verifier.verify(parsed, now: now) {
+                switch hit ? generation.recheck(parsed, now: now) : generation.verify(parsed, now: now) {
                 case .invalid(let verification):
                     failure = (401, Self.reason(for: verification.code), .verification(verification))
                 case .valid:
@@ -161,7 +161,7 @@ extension LoadedPolicy {
         var locations: [TokenLocation] = []
         for index in entryIndices {
             for location in entries[index].entry.tokenLocations
-            where !locations.contains(where: { $0.source == location.source && $0.name == location.name && $0.prefix.lowercased() == location.prefix.lowercased() }) {
+            where !locations.contains(where: { $0.source == location.source && $0.name == location.name && FoundToken.samePrefix($0.prefix, location.prefix) }) {
                 locations.append(location)
             }
         }
@@ -174,7 +174,9 @@ extension LoadedPolicy {
     func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
-        for header in headers where forwardedHeaders.contains(where: { ASCII.equalsHeaderName(header.name, canonical: $0) }) {
+        for header in headers where forwardedHeaders.contains(where: {
+            $0.utf8.count == header.name.utf8.count && ASCII.equalsHeaderName(header.name, canonical: $0)
+        }) {
             let spelled = header.name.lowercased()
             if !present.contains(spelled) { present.append(spelled) }
         }

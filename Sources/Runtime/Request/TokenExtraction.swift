@@ -55,6 +55,14 @@ public struct FoundToken: Sendable, Hashable {
 
     /// Whether this place is `location` (same source, name and prefix).
     public func isPlace(of location: TokenLocation) -> Bool {
-        source == location.source && name == location.name && prefix.lowercased() == location.prefix.lowercased()
+        source == location.source && name == location.name && Self.samePrefix(prefix, location.prefix)
+    }
+
+    /// Prefixes compare case-insensitively: ASCII without allocating; Unicode lowercasing
+    /// only when a prefix has other characters and the bytes differ.
+    static func samePrefix(_ a: String, _ b: String) -> Bool {
+        if ASCII.equalsIgnoringCase(a, b) { return true }
+        if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+        return a.lowercased() == b.lowercased()
     }
 }

@@ -85,18 +85,33 @@ public enum TokenExtractor {
     /// space or tab, or the end", so `Bearer` alone is an empty token and `Bearerxyz` is
     /// no token.
     static func afterPrefix(_ value: Substring, prefix: String) -> Substring? {
-        let value = Whitespace.trimmed(value)
-        let core = Whitespace.trimmedTrailing(prefix[...])
-        if core.isEmpty { return value }
-        let needsSeparator = core.utf8.count < prefix.utf8.count
-        var v = value.utf8.startIndex
-        for byte in core.utf8 {
-            guard v < value.utf8.endIndex, ASCII.lowercased(value.utf8[v]) == ASCII.lowercased(byte) else { return nil }
-            v = value.utf8.index(after: v)
+        // On the bytes: offsets first, then one Substring (index walking costs more than
+        // the comparison itself on the decision path).
+        let found: (start: Int, end: Int)? = ASCII.withBytes(value) { v in
+            ASCII.withBytes(prefix) { p in tokenBounds(in: v, prefix: p) }
         }
-        let rest = value[v...]
-        if needsSeparator, let first = rest.utf8.first, !ASCII.isWhitespace(first) { return nil }
-        return Whitespace.trimmedLeading(rest)
+        guard let found else { return nil }
+        let utf8 = value.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: found.start)
+        return value[start..<utf8.index(start, offsetBy: found.end - found.start)]
+    }
+
+    /// `afterPrefix` on bytes: the token's byte offsets in `v`, or nil.
+    @inline(__always)
+    static func tokenBounds(in v: UnsafeBufferPointer<UInt8>, prefix p: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
+        var start = 0, end = v.count
+        while start < end && ASCII.isWhitespace(v[start]) { start += 1 }
+        while end > start && ASCII.isWhitespace(v[end - 1]) { end -= 1 }
+        var core = p.count
+        while core > 0 && ASCII.isWhitespace(p[core - 1]) { core -= 1 }
+        guard core > 0 else { return (start, end) }
+        guard end - start >= core else { return nil }
+        for i in 0..<core where ASCII.lowercased(v[start + i]) != ASCII.lowercased(p[i]) { return nil }
+        var rest = start + core
+        // `Bearer ` needs a space or tab after `Bearer`, or the end.
+        if core < p.count, rest < end, !ASCII.isWhitespace(v[rest]) { return nil }
+        while rest < end && ASCII.isWhitespace(v[rest]) { rest += 1 }
+        return (rest, end)
     }
 
     /// The distinct tokens seen so far and where.
