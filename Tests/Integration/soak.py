@@ -54,6 +54,8 @@ GATEPASSD = os.environ.get("GATEPASSD_BIN") or os.path.join(HERE, "..", "..", ".
 ENVOY = os.environ.get("ENVOY_BIN") or "envoy"
 
 RSS_BOUND_MIB = 20
+# Smaller than the distinct tokens the storm sends, so the churn evicts.
+TOKEN_CACHE_SIZE = 1000
 FD_BOUND = 50
 API = policy_fixture.API_HOST
 REMOTE = "gw-remote"
@@ -414,6 +416,16 @@ def jwks_fetches(service):
     return totals
 
 
+def token_cache_counters(service):
+    """gatepass_token_cache_{hits,misses,evictions}_total, by short name."""
+    totals = collections.Counter()
+    for line in bs.admin_get(service, "/metrics").body.splitlines():
+        match = re.match(r"gatepass_token_cache_(hits|misses|evictions)_total(?:\{[^}]*\})? (\S+)$", line)
+        if match:
+            totals[match.group(1)] += float(match.group(2))
+    return totals
+
+
 def percentiles(values):
     if not values:
         return (float("nan"),) * 3
@@ -523,7 +535,7 @@ def main():
         service = bs.start_gatepassd(GATEPASSD, work, "gatepassd",
                                      ["--bundle", bundle_path, "--trusted-key", trusted_public, "--grpc", "127.0.0.1:0"],
                                      ["--jwks-timeout", "1s", "--jwks-refetch-budget", "1s", "--idle-timeout", "20s",
-                                      "--log-level", "notice"])
+                                      "--token-cache-size", str(TOKEN_CACHE_SIZE), "--log-level", "notice"])
         services.append(service)
         bs.wait_for(lambda: bs.revision_of(service) == good[0][0], "gatepassd ready", 30, services)
         state.revision = good[0][0]
@@ -587,6 +599,7 @@ def main():
         log(f"storm: {args.seconds}s (warm-up {warmup}s)")
         state.phase = "storm"
         fetches_before = jwks_fetches(service)
+        cache_before = token_cache_counters(service)
         storm_threads = [
             threading.Thread(target=slowloris, args=(ports["forward-auth"], state, 40, counters, "slowloris_fa"), daemon=True),
             threading.Thread(target=slowloris, args=(ports["envoy"], state, 20, counters, "slowloris_envoy"), daemon=True),
@@ -654,6 +667,11 @@ def main():
         results.append(("JWKS fetches during the storm (gatepass_jwks_fetches_total)", fetch_text or "none",
                         "ok >= 1, error >= 1, invalid >= 1",
                         fetches["ok"] >= 1 and fetches["error"] >= 1 and fetches["invalid"] >= 1))
+        cache = token_cache_counters(service) if alive else collections.Counter()
+        cache.subtract(cache_before)
+        cache_text = ", ".join(f"{name} {int(cache[name])}" for name in ("hits", "misses", "evictions"))
+        results.append((f"verified-token cache during the storm (--token-cache-size {TOKEN_CACHE_SIZE})", cache_text,
+                        "hits >= 1, evictions >= 1", cache["hits"] >= 1 and cache["evictions"] >= 1))
         remote_storm = [r for r in records if r["phase"] == "storm" and r["kind"] == "remote"]
         remote_denied = [r for r in remote_storm if not r["allowed"]]
         results.append(("remote-key (jwksUri) tokens denied during JWKS faults", f"{len(remote_denied)} of {len(remote_storm)}",
