@@ -61,16 +61,13 @@ public struct ServiceResponse: Sendable, Equatable {
             let lower = name.lowercased()
             if !setNames.contains(lower) && !removed.contains(lower) { removed.append(lower) }
         }
-        // A client's `_` spelling of the revision header (x_gatepass_revision) goes too, as
-        // the runtime does for claim headers: an upstream may read `_` as `-`.
+        // A client's alias of the revision header (x_gatepass_revision, x.gatepass.revision)
+        // goes too, as the runtime does for claim headers: CGI-style upstreams read it as
+        // the header itself.
         if decision.isAllowed {
-            // Only names of the revision header's length are looked at: no allocation for
-            // the other headers on the decision path.
-            for header in request.headers where header.name.utf8.count == Self.revisionHeader.utf8.count {
+            for header in request.headers where header.isAlias(of: Self.revisionHeader) {
                 let lower = header.name.lowercased()
-                if lower != Self.revisionHeader && lower.replacingUnderscores == Self.revisionHeader && !removed.contains(lower) {
-                    removed.append(lower)
-                }
+                if lower != Self.revisionHeader && !removed.contains(lower) { removed.append(lower) }
             }
         }
         var cookie = CookieChange.keep
@@ -102,7 +99,3 @@ public struct ServiceResponse: Sendable, Equatable {
     }
 }
 
-extension String {
-    /// `_` read as `-`.
-    var replacingUnderscores: String { String(map { $0 == "_" ? "-" : $0 }) }
-}

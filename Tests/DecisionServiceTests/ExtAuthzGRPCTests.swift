@@ -33,7 +33,7 @@ final class ExtAuthzGRPCTests: XCTestCase {
     func testAllowSetsClaimsAndRemovesTheTokenHeaderAndSpoofedClaims() throws {
         let response = try respond(checkRequest(headers: [
             "authorization": "Bearer \(fixture.token())", "x-subject": "mallory", "x_subject": "mallory", "x-event": "forged",
-            "x-gatepass-revision": "forged", "x_gatepass_revision": "forged",
+            "x-gatepass-revision": "forged", "x_gatepass_revision": "forged", "x.gatepass.revision": "forged",
         ]))
         XCTAssertEqual(response.status.code, 0)
         guard case .okResponse(let ok) = response.httpResponse else { return XCTFail("expected ok_response") }
@@ -45,6 +45,7 @@ final class ExtAuthzGRPCTests: XCTestCase {
         XCTAssertTrue(ok.headersToRemove.contains("authorization"), "\(ok.headersToRemove)")
         XCTAssertTrue(ok.headersToRemove.contains("x_subject"), "\(ok.headersToRemove)")
         XCTAssertTrue(ok.headersToRemove.contains("x_gatepass_revision"), "\(ok.headersToRemove)")
+        XCTAssertTrue(ok.headersToRemove.contains("x.gatepass.revision"), "\(ok.headersToRemove)")
         XCTAssertFalse(ok.headersToRemove.contains("x-gatepass-revision"), "overwritten, not removed: \(ok.headersToRemove)")
         XCTAssertTrue(ok.headersToRemove.contains("x-event"), "\(ok.headersToRemove)")
         XCTAssertFalse(ok.headersToRemove.contains("x-subject"), "overwritten, not removed: \(ok.headersToRemove)")

@@ -214,6 +214,14 @@ final class DecisionTests: XCTestCase {
         XCTAssertEqual(decision.mutations.remove, ["x-subject", "x_event", "x_subject"])
     }
 
+    func testEveryPunctuationAliasOfAForwardedClaimHeaderIsRemoved() {
+        // CGI-style backends turn every punctuation character of a field name into `_`
+        // (Traefik's CVE-2026-88879): `x.subject` and `x~event` are the claim headers there.
+        let aliases = ["x.subject", "X+Subject", "x~event", "x!event", "x|subject", "x'event", "x`subject", "x*EVENT"]
+        let decision = fixture.decide("/public", headers: aliases.map { ($0, "mallory") } + [("x-subjects", "ok"), ("xsubject", "ok"), ("y-event", "ok")])
+        XCTAssertEqual(decision.mutations.remove, aliases.map { $0.lowercased() }.sorted())
+    }
+
     func testAPercentEncodedTokenParameterNameIsRefused() {
         // A proxy removing `access_token` would leave `acc%65ss_token` for a backend that decodes names.
         let decision = fixture.decide("/v1/items?acc%65ss_token=" + fixture.apiToken())

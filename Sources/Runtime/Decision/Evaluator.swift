@@ -169,14 +169,13 @@ extension LoadedPolicy {
     }
 
     /// Forwarded-claim headers the client sent: removed on every path so they cannot be
-    /// spoofed. `_` counts as `-` (CGI-style backends read `X_User_Id` as `X-User-Id`), and
-    /// each is listed lowercased as the client spelled it.
+    /// spoofed. Every punctuation character counts as `-` (CGI-style backends read
+    /// `X_User_Id` and `x.user.id` as `X-User-Id`), and each is listed lowercased as the
+    /// client spelled it.
     func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
-        for header in headers where forwardedHeaders.contains(where: {
-            $0.utf8.count == header.name.utf8.count && ASCII.equalsHeaderName(header.name, canonical: $0)
-        }) {
+        for header in headers where forwardedHeaders.contains(where: { header.isAlias(of: $0) }) {
             let spelled = header.name.lowercased()
             if !present.contains(spelled) { present.append(spelled) }
         }

@@ -70,19 +70,25 @@ enum ASCII {
         }
     }
 
-    /// Header-name equality as CGI-style backends see it: ASCII case-insensitive, with `_`
-    /// and `-` the same (`X_User_Id` is `x-user-id`). `canonical` must be lowercase with `-`.
+    /// Header-name equality as CGI-style backends see it (CGI, WSGI, PHP, nginx variables):
+    /// ASCII case-insensitive, with every punctuation character of a field name
+    /// (``!#$%&'*+-.^_`|~``) the same, since they all become `_` there: `X_User_Id`,
+    /// `x.user.id` and `x-user-id` are one header. `canonical` must be lowercase.
     static func equalsHeaderName(_ name: String, canonical: String) -> Bool {
         withBytes(name) { x in
             withBytes(canonical) { y in
                 guard x.count == y.count else { return false }
-                for i in 0..<x.count {
-                    let byte = x[i] == underscore ? hyphen : lowercased(x[i])
-                    if byte != y[i] { return false }
-                }
+                for i in 0..<x.count where headerNameFold(x[i]) != headerNameFold(y[i]) { return false }
                 return true
             }
         }
+    }
+
+    /// A field-name byte as a CGI-style backend reads it: letters lowercased, digits
+    /// kept, every other byte `-`.
+    @inline(__always)
+    static func headerNameFold(_ byte: UInt8) -> UInt8 {
+        isLetter(byte) ? byte | 0x20 : isDigit(byte) ? byte : hyphen
     }
 
     /// The UTF-8 buffer of `text`, made contiguous if needed (bridged strings only).

@@ -35,4 +35,11 @@ public struct HTTPHeader: Sendable, Hashable {
     public init(_ name: String, _ value: String) {
         self.init(name: name, value: value)
     }
+
+    /// Whether a CGI-style backend (CGI, WSGI, PHP, nginx variables) reads this header as
+    /// `canonical` (lowercase): letters case-insensitive, every punctuation character the
+    /// same, so `X_User_Id` and `x.user.id` are `x-user-id` there.
+    public func isAlias(of canonical: String) -> Bool {
+        name.utf8.count == canonical.utf8.count && ASCII.equalsHeaderName(name, canonical: canonical)
+    }
 }
