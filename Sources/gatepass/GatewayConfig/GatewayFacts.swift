@@ -69,18 +69,23 @@ struct GatewayFacts {
         return result
     }
 
-    /// An RE2 pattern matching every `-`/`_` spelling of a lowercased header name.
+    /// An RE2 pattern matching every alias of a lowercased header name that a CGI-style
+    /// backend reads as the same header: each punctuation character (`-`, `_`, `.`, …)
+    /// stands for any of them (`x-user-id`, `x_user_id`, `x.user.id`, …).
     static func spellingPattern(of header: String) -> String {
         var pattern = ""
         for character in header {
-            switch character {
-            case "-", "_": pattern += "[-_]"
-            case ".", "+", "*", "?", "(", ")", "[", "]", "{", "}", "|", "^", "$", "\\": pattern += "\\" + String(character)
-            default: pattern.append(character)
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                pattern.append(character)
+            } else {
+                pattern += punctuationClass
             }
         }
         return pattern
     }
+
+    /// RFC 9110 `tchar` punctuation as an RE2 class (`-` first, so it is literal).
+    static let punctuationClass = "[-!#$%&'*+.^_`|~]"
 }
 
 extension String {

@@ -35,11 +35,22 @@ enum GatewayTarget: String, ExpressibleByArgument, CaseIterable {
     /// sets the rewritten `cookie` header (or removes it when nothing is left).
     var removesCookieTokens: Bool { self == .envoyGRPC || self == .envoyHTTP }
 
-    /// Every `-`/`_` spelling of a client-sent claim header kept from the upstream.
-    /// Envoy: the service sees and removes them; nginx: `underscores_in_headers off`
-    /// drops them; Caddy: each spelling is deleted. Traefik's header middleware deletes
-    /// canonical names only.
-    var removesUnderscoreSpellings: Bool { self != .traefik }
+    /// How a client's alias of a claim header (`x_user_id`, `x.user.id`: the same header to
+    /// CGI-style backends) is kept from the upstream. Envoy: the service sees every alias
+    /// (`allowed_headers` patterns) and removes it; nginx: `underscores_in_headers off` and
+    /// `ignore_invalid_headers on` drop every name with punctuation other than `-`; Caddy:
+    /// each `-`/`_` spelling is deleted, other punctuation is not; Traefik: the entry
+    /// point's `aliasHeadersStrategy: delete` (static configuration, which the generator
+    /// only shows) deletes every alias, and each `-`/`_` spelling is deleted besides.
+    enum AliasRemoval { case all, hyphenUnderscoreOnly, needsStaticOption }
+
+    var aliasRemoval: AliasRemoval {
+        switch self {
+        case .envoyGRPC, .envoyHTTP, .nginx: .all
+        case .caddy: .hyphenUnderscoreOnly
+        case .traefik: .needsStaticOption
+        }
+    }
 
     /// Why a token the policy removes (passthrough off) would reach the upstream.
     func cannotRemove(_ token: GatewayFacts.Token) -> String? {
@@ -85,11 +96,23 @@ extension GatewayTarget {
                         + "\(mixed.keeping.map { "`\($0)`" }.joined(separator: ", ")); it is kept, so it would reach the upstream; use envoy-grpc or envoy-http"))
             }
         }
-        if !removesUnderscoreSpellings && !facts.claimHeaders.isEmpty {
-            findings.append(GatewayFinding(
-                severity: .warning,
-                message: "\(rawValue) deletes claim headers by their canonical names only: a client's `_` spelling (`x_user_id`) "
-                    + "reaches the upstream; make sure the upstream does not read `_` as `-`"))
+        if let example = facts.claimHeaders.first {
+            let dotted = example.replacingAll("-", with: ".")
+            switch aliasRemoval {
+            case .all: break
+            case .hyphenUnderscoreOnly:
+                findings.append(GatewayFinding(
+                    severity: .warning,
+                    message: "\(rawValue) deletes the `-` and `_` spellings of claim headers only: a client's alias with other "
+                        + "punctuation (`\(dotted)`) reaches the upstream, and CGI-style backends (PHP, WSGI, CGI) read it as "
+                        + "`\(example)`; use envoy-grpc, envoy-http or nginx in front of such a backend"))
+            case .needsStaticOption:
+                findings.append(GatewayFinding(
+                    severity: .warning,
+                    message: "\(rawValue) must set `aliasHeadersStrategy: delete` on the entry point (static configuration, shown "
+                        + "in the header comment; Traefik 3.7.12 or later): without it a client's alias of a claim header "
+                        + "(`\(dotted)`) reaches the upstream, and CGI-style backends read it as `\(example)`"))
+            }
         }
         return findings
     }

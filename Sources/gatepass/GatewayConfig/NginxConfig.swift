@@ -5,7 +5,8 @@
 /// `Host` as the client sent them, overwriting any client-sent `X-Forwarded-*` or
 /// `X-Original-*` copy. Every forwarded-claim header is set from the service's answer
 /// (`auth_request_set` + `proxy_set_header`), so a client's copy never reaches the
-/// upstream; `_` spellings are dropped by `underscores_in_headers off`.
+/// upstream; aliases (`x_user_id`, `x.user.id`) are dropped by `underscores_in_headers off`
+/// and `ignore_invalid_headers on`.
 struct NginxConfig {
     var facts: GatewayFacts
     var options: GatewayRenderOptions

@@ -1,5 +1,5 @@
 /// Traefik dynamic configuration (file provider): a router through three middlewares:
-/// claim headers deleted, `forwardAuth` to the decision service with `authResponseHeaders`,
+/// claim headers deleted (every `-`/`_` spelling), `forwardAuth` to the decision service with `authResponseHeaders`,
 /// removed token headers deleted. The entry point (`--listen`) belongs to Traefik's static
 /// configuration, shown in a comment.
 struct TraefikConfig {
@@ -9,10 +9,13 @@ struct TraefikConfig {
     func render() -> String {
         var out = options.header(comment: "#")
         out += """
-        # Static configuration (traefik.yml):
+        # Static configuration (traefik.yml; Traefik 3.7.12 or later). aliasHeadersStrategy
+        # deletes a client's x_user_id or x.user.id, which CGI-style backends read as x-user-id:
         #   entryPoints:
         #     gatepass:
         #       address: "\(options.listen)"
+        #       http:
+        #         aliasHeadersStrategy: delete
         #   providers:
         #     file: { filename: this-file.yml }
         http:
@@ -29,7 +32,9 @@ struct TraefikConfig {
 
         """
         // A client's X-Original-* would disagree with the X-Forwarded-* Traefik sets (the service refuses that).
-        out += (facts.claimHeaders + ["X-Original-Method", "X-Original-URI"]).map { "          \(quoted($0)): \"\"\n" }.joined()
+        // Every `-`/`_` spelling too (the entry point's aliasHeadersStrategy covers the rest).
+        let spellings = facts.claimHeaders.flatMap { GatewayFacts.spellings(of: $0) }
+        out += (spellings + ["X-Original-Method", "X-Original-URI"]).map { "          \(quoted($0)): \"\"\n" }.joined()
         out += """
             gatepass-auth:
               forwardAuth:
