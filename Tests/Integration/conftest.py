@@ -3,7 +3,7 @@ bundles, the echo upstream, the decision service and each real gateway, started 
 127.0.0.1 with ports chosen at run time and stopped by PID in `finally` blocks.
 
 Binaries come from the environment (scripts/integration-test sets them): GATEPASS_BIN,
-GATEPASSD_BIN, ENVOY_BIN, NGINX_BIN, CADDY_BIN.
+GATEPASSD_BIN, ENVOY_BIN, NGINX_BIN, CADDY_BIN, TRAEFIK_BIN.
 """
 import json
 import sys
@@ -16,9 +16,9 @@ import harness
 import policy_fixture
 from harness import Service, free_port, raw_request, run
 
-GATEWAYS = ["envoy-grpc", "envoy-http", "nginx", "caddy"]
+GATEWAYS = ["envoy-grpc", "envoy-http", "nginx", "caddy", "traefik"]
 # What each gateway can remove (the capability table of docs/deployment.md).
-POLICY_VARIANT = {"envoy-grpc": "full", "envoy-http": "cookie", "nginx": "header", "caddy": "header"}
+POLICY_VARIANT = {"envoy-grpc": "full", "envoy-http": "cookie", "nginx": "header", "caddy": "header", "traefik": "header"}
 HTTP_PATH_PREFIX = "/check"
 
 
@@ -31,6 +31,7 @@ GATEPASSD = binary("GATEPASSD_BIN", os.path.join(harness.REPO, ".build", "debug"
 ENVOY = binary("ENVOY_BIN", "envoy")
 NGINX = binary("NGINX_BIN", "nginx")
 CADDY = binary("CADDY_BIN", "caddy")
+TRAEFIK = binary("TRAEFIK_BIN", "traefik")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -151,6 +152,27 @@ def start_gateway(gateway, directory, config_text, listen_port, ready=("/public/
             out.write("{\n\tadmin off\n\tauto_https off\n}\n\n" + config_text)
         env = dict(os.environ, HOME=directory, XDG_DATA_HOME=directory, XDG_CONFIG_HOME=directory)
         service = Service(gateway, [CADDY, "run", "--config", path, "--adapter", "caddyfile"], directory, env=env)
+    elif gateway == "traefik":
+        # The generated text is the file provider's dynamic configuration; the static part
+        # is the one its header comment shows (the entry point on --listen), used as written.
+        dynamic = os.path.join(directory, "gatepass.yml")
+        with open(dynamic, "w") as out:
+            out.write(config_text)
+        lines = config_text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("# Static configuration")) + 1
+        while not lines[start].startswith("#   "):
+            start += 1
+        static = []
+        for line in lines[start:]:
+            if not line.startswith("#   "):
+                break
+            static.append(line[4:].replace("this-file.yml", dynamic))
+        path = os.path.join(directory, "traefik.yml")
+        with open(path, "w") as out:
+            out.write("\n".join(static) + "\nlog:\n  level: INFO\n"
+                      "global:\n  checkNewVersion: false\n  sendAnonymousUsage: false\n")
+        env = dict(os.environ, HOME=directory)
+        service = Service(gateway, [TRAEFIK, "--configFile=" + path], directory, env=env)
     else:
         raise ValueError(gateway)
     try:
