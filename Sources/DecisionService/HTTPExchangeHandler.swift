@@ -45,6 +45,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let received):
+            context.triggerUserOutboundEvent(RequestHeadDeadline.Event.headReceived, promise: nil)
             head = received
             bodyBytes = 0
             refused = false
@@ -114,5 +115,6 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             done.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+        context.triggerUserOutboundEvent(RequestHeadDeadline.Event.responseEnded, promise: nil)
     }
 }

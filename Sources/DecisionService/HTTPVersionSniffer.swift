@@ -38,6 +38,8 @@ final class HTTPVersionSniffer: ChannelInboundHandler, RemovableChannelHandler {
         buffered = nil
         do {
             if isHTTP2Prefix {
+                // Whole frames: no trickled request head to time.
+                context.triggerUserOutboundEvent(RequestHeadDeadline.Event.disable, promise: nil)
                 let makeExchange = self.makeExchange
                 _ = try context.pipeline.syncOperations.configureHTTP2Pipeline(
                     mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
