@@ -3,7 +3,8 @@
 ///
 /// The listener keeps the request-target as the client sent it (`normalize_path: false`,
 /// `merge_slashes: false`, escaped slashes kept), so the service decides on exactly what
-/// the upstream receives; Gatepass normalises and refuses ambiguous paths itself.
+/// the upstream receives; Gatepass normalises and refuses ambiguous paths itself. A
+/// request head must arrive within 10 s (`request_headers_timeout`; slow clients).
 struct EnvoyConfig {
     var facts: GatewayFacts
     var grpc: Bool
@@ -27,6 +28,9 @@ struct EnvoyConfig {
                   normalize_path: false
                   merge_slashes: false
                   path_with_escaped_slashes_action: KEEP_UNCHANGED
+                  # A client must send its whole request head within 10 s (Envoy's default is no
+                  # limit: a client trickling its headers would hold the connection).
+                  request_headers_timeout: 10s
                   route_config:
                     name: gatepass_routes
                     virtual_hosts:
