@@ -7,5 +7,7 @@ public func isLoopbackHost(_ host: String) -> Bool {
     let bare = lowered.hasPrefix("[") && lowered.hasSuffix("]") ? String(lowered.dropFirst().dropLast()) : lowered
     if bare == "localhost" || bare == "::1" { return true }
     let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    // Digits only: `UInt8("+1")` is 1, and `127.+0.0.1` is a name for the resolver, not an address.
+    return parts.count == 4 && parts[0] == "127"
+        && parts.allSatisfy { part in (1...3).contains(part.utf8.count) && part.utf8.allSatisfy { $0 &- 0x30 < 10 } && UInt8(part) != nil }
 }

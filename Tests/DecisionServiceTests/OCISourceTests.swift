@@ -74,5 +74,8 @@ final class OCISourceTests: XCTestCase {
         XCTAssertNoThrow(try HTTPBundleSource(url: "http://127.0.0.1:8080/b.gpb", fetcher: RemoteFetcher(client: .shared)))
         XCTAssertTrue(isLoopbackHost("127.0.0.1") && isLoopbackHost("[::1]") && isLoopbackHost("localhost"))
         XCTAssertFalse(isLoopbackHost("127.0.0.1.nip.io") || isLoopbackHost("10.0.0.1"))
+        for name in ["127.+0.0.1", "127.0.0.-1", "127.0.0.256", "127.0..1", "127.0.0.0001", "127.0.0.1 "] {
+            XCTAssertFalse(isLoopbackHost(name), name)
+        }
     }
 }
