@@ -14,14 +14,21 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// The request line and headers together (names and values), at most.
     let maxHeaderBytes: Int
     let activity: ListenerActivity?
+    /// An HTTP/2 stream reports to its connection's `RequestReadDeadline`, which sits in
+    /// the parent channel's pipeline; an HTTP/1.1 exchange reports along its own pipeline.
+    let reportsToParent: Bool
     private var head: HTTPRequestHead?
+    /// The current request was reported to the deadline as read (and its answer not yet).
+    private var reported = false
     private var bodyBytes = 0
     private var refused = false
     /// A request has been read and not yet answered.
     private var counted = false
 
-    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int, maxHeaderBytes: Int = 32 * 1024, activity: ListenerActivity? = nil) {
+    init(endpoint: any HTTPEndpoint, maxBodyBytes: Int, maxHeaderBytes: Int = 32 * 1024, activity: ListenerActivity? = nil,
+         reportsToParent: Bool = false) {
         self.endpoint = endpoint
+        self.reportsToParent = reportsToParent
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.activity = activity
@@ -45,7 +52,6 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let received):
-            context.triggerUserOutboundEvent(RequestHeadDeadline.Event.headReceived, promise: nil)
             head = received
             bodyBytes = 0
             refused = false
@@ -71,6 +77,8 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .end:
             guard !refused, let head else { return }
             self.head = nil
+            reported = true
+            report(.requestRead, context: context)
             let start = LatencyRecorder.now()
             let latency = endpoint.latency.map { ($0, start) }
             switch endpoint.answer(to: head, peer: context.channel.remoteAddress) {
@@ -94,6 +102,12 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// Writes `reply`; `latency` records the time from `start` until the write completed.
     private func write(_ reply: HTTPReply, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext,
                        latency: (LatencyRecorder, UInt64)? = nil) {
+        // Before the end is written: NIO's pipelining handler delivers the connection's
+        // next request from inside that write, and its `requestRead` must count after this.
+        if reported {
+            reported = false
+            report(.responseEnded, context: context)
+        }
         var headers = HTTPHeaders(reply.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "content-length", value: String(reply.body.utf8.count))
         // HTTP/2 has no connection header; closing a stream channel ends only that stream.
@@ -115,6 +129,13 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
             done.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-        context.triggerUserOutboundEvent(RequestHeadDeadline.Event.responseEnded, promise: nil)
+    }
+
+    private func report(_ event: RequestReadDeadline.Event, context: ChannelHandlerContext) {
+        if reportsToParent {
+            context.channel.parent?.pipeline.triggerUserOutboundEvent(event, promise: nil)
+        } else {
+            context.triggerUserOutboundEvent(event, promise: nil)
+        }
     }
 }

@@ -5,8 +5,8 @@ public import ServiceLifecycle
 import Synchronization
 
 /// An HTTP/1.1 and cleartext HTTP/2 (prior knowledge) listener on SwiftNIO serving one endpoint.
-/// A connection silent for `idleTimeout`, or one whose request head is not complete
-/// `requestHeadTimeout` after its first byte, is closed; connections over `maxConnections` are
+/// A connection silent for `idleTimeout`, or one that sends bytes but completes no request
+/// within `requestReadTimeout` (`RequestReadDeadline`), is closed; connections over `maxConnections` are
 /// closed at once. `bind` binds at once (so a busy port fails before startup is
 /// announced); `run` serves until graceful shutdown, then stops accepting and waits (up to
 /// the service group's bound) until the requests in flight are answered.
@@ -18,16 +18,17 @@ public final class HTTPListener: Service, Sendable {
         public var maxBodyBytes: Int
         /// Request line plus headers (names and values).
         public var maxHeaderBytes: Int
-        /// From a request's first byte to its complete head (HTTP/1.1), at most.
-        public var requestHeadTimeout: TimeAmount
+        /// From the first byte read while no request is in progress to a whole request
+        /// (head and body, HTTP/1.1 or HTTP/2), at most.
+        public var requestReadTimeout: TimeAmount
 
         public init(maxConnections: Int = 4096, idleTimeout: TimeAmount = .seconds(60), maxBodyBytes: Int = 64 * 1024,
-                    maxHeaderBytes: Int = 32 * 1024, requestHeadTimeout: TimeAmount = .seconds(10)) {
+                    maxHeaderBytes: Int = 32 * 1024, requestReadTimeout: TimeAmount = .seconds(10)) {
             self.maxConnections = maxConnections
             self.idleTimeout = idleTimeout
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
-            self.requestHeadTimeout = requestHeadTimeout
+            self.requestReadTimeout = requestReadTimeout
         }
     }
 
@@ -56,11 +57,7 @@ public final class HTTPListener: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
-                    try channel.pipeline.syncOperations.addHandler(RequestHeadDeadline(timeout: limits.requestHeadTimeout))
-                    try channel.pipeline.syncOperations.addHandler(HTTPVersionSniffer {
-                        HTTPExchangeHandler(endpoint: endpoint, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxHeaderBytes,
-                                            activity: activity)
-                    })
+                    try installConnectionHandlers(on: channel, endpoint: endpoint, limits: limits, activity: activity)
                 }
             }
             .bind(host: address.host, port: address.port)

@@ -12,10 +12,11 @@ final class HTTPVersionSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = ByteBuffer
 
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-    let makeExchange: @Sendable () -> HTTPExchangeHandler
+    /// Makes the exchange handler of an HTTP/1.1 connection (false) or an HTTP/2 stream (true).
+    let makeExchange: @Sendable (_ isStream: Bool) -> HTTPExchangeHandler
     private var buffered: ByteBuffer?
 
-    init(makeExchange: @escaping @Sendable () -> HTTPExchangeHandler) {
+    init(makeExchange: @escaping @Sendable (_ isStream: Bool) -> HTTPExchangeHandler) {
         self.makeExchange = makeExchange
     }
 
@@ -38,20 +39,18 @@ final class HTTPVersionSniffer: ChannelInboundHandler, RemovableChannelHandler {
         buffered = nil
         do {
             if isHTTP2Prefix {
-                // Whole frames: no trickled request head to time.
-                context.triggerUserOutboundEvent(RequestHeadDeadline.Event.disable, promise: nil)
                 let makeExchange = self.makeExchange
                 _ = try context.pipeline.syncOperations.configureHTTP2Pipeline(
                     mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
                 ) { stream in
                     stream.eventLoop.makeCompletedFuture {
                         try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                        try stream.pipeline.syncOperations.addHandler(makeExchange())
+                        try stream.pipeline.syncOperations.addHandler(makeExchange(true))
                     }
                 }
             } else {
                 try context.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                try context.pipeline.syncOperations.addHandler(makeExchange())
+                try context.pipeline.syncOperations.addHandler(makeExchange(false))
             }
         } catch {
             context.close(promise: nil)

@@ -98,9 +98,9 @@ struct Gatepassd: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close an HTTP connection silent for this long.")
     var idleTimeout: String = "60s"
 
-    @Option(name: .customLong("request-head-timeout"),
-            help: "HTTP/1.1 listeners: close a connection whose request line and headers are not complete this long after the request's first byte (slow clients).")
-    var requestHeadTimeout: String = "10s"
+    @Option(name: .customLong("request-read-timeout"),
+            help: "HTTP listeners: close a connection that sends bytes but completes no request (head and body) this long after the first of them (slow clients).")
+    var requestReadTimeout: String = "10s"
 
     @Option(name: .customLong("shutdown-grace"), help: "After SIGTERM: how long requests in flight may take to finish before the process exits.")
     var shutdownGrace: String = "10s"
@@ -164,7 +164,7 @@ struct Gatepassd: AsyncParsableCommand {
             throw ValidationError("--grpc-executor: `\(grpcExecutor)` is not event-loop or global")
         }
         for (flag, value) in [("--bundle-poll-min", bundlePollMin), ("--bundle-poll-max", bundlePollMax), ("--bundle-timeout", bundleTimeout),
-                              ("--idle-timeout", idleTimeout), ("--request-head-timeout", requestHeadTimeout),
+                              ("--idle-timeout", idleTimeout), ("--request-read-timeout", requestReadTimeout),
                               ("--shutdown-grace", shutdownGrace), ("--shutdown-delay", shutdownDelay)] {
             guard let duration = DurationText.parse(value) else {
                 throw ValidationError("\(flag): `\(value)` is not a duration (e.g. 500ms, 30s, 5m, 1h)")

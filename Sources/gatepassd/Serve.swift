@@ -92,7 +92,7 @@ extension Gatepassd {
         // HTTP listeners bind now, so a busy port fails before anything is announced.
         let limits = HTTPListener.Limits(maxConnections: maxConnections,
                                          idleTimeout: .milliseconds(Self.milliseconds(idleTimeout)), maxHeaderBytes: maxHeaderBytes,
-                                         requestHeadTimeout: .milliseconds(Self.milliseconds(requestHeadTimeout)))
+                                         requestReadTimeout: .milliseconds(Self.milliseconds(requestReadTimeout)))
         var listeners: [(flag: String, listener: HTTPListener)] = []
         let endpoints: [(String, String?, any HTTPEndpoint)] = [
             ("http", http, ExtAuthzHTTP(core: core, pathPrefix: httpPathPrefix)),

@@ -58,6 +58,9 @@ RSS_BOUND_MIB = 20
 TOKEN_CACHE_SIZE = 1000
 # Slowloris connections must be closed this long after their first byte.
 HEAD_TIMEOUT = 5
+# A slowloris client sends a byte this often; a send finds a closed connection one or two
+# periods after the server closed it.
+SLOWLORIS_PERIOD = 3
 FD_BOUND = 50
 MARK_WINDOW = 8
 API = policy_fixture.API_HOST
@@ -243,30 +246,33 @@ def load_worker(transport, rate, ports, traffic, recorder, state, seed):
 
 
 def slowloris(port, state, count, counters, name):
-    """Keeps `count` connections that send a request's headers one byte every few seconds."""
-    sockets = []
+    """Keeps `count` connections that send a request's headers one byte every few seconds.
+    At the end, `<name>_oldest_open_ms` is the age of the oldest one still open."""
+    sockets = []  # (socket, when it was opened)
     partial = b"GET /admin/orders HTTP/1.1\r\nHost: " + API.encode() + b"\r\nX-Slow: "
     while not state.stop.is_set():
         while len(sockets) < count and not state.stop.is_set():
             try:
                 sock = socket.create_connection(("127.0.0.1", port), timeout=2)
                 sock.sendall(partial)
-                sockets.append(sock)
+                sockets.append((sock, time.monotonic()))
                 counters[name + "_opened"] += 1
             except OSError:
                 counters[name + "_connect_failed"] += 1
                 break
         alive = []
-        for sock in sockets:
+        for sock, opened in sockets:
             try:
                 sock.sendall(b"a")
-                alive.append(sock)
+                alive.append((sock, opened))
             except OSError:
                 counters[name + "_closed_by_server"] += 1
                 sock.close()
         sockets = alive
-        state.stop.wait(3)
-    for sock in sockets:
+        state.stop.wait(SLOWLORIS_PERIOD)
+    now = time.monotonic()
+    counters[name + "_oldest_open_ms"] = max((int((now - opened) * 1000) for _, opened in sockets), default=0)
+    for sock, _ in sockets:
         sock.close()
 
 
@@ -538,7 +544,7 @@ def main():
         service = bs.start_gatepassd(GATEPASSD, work, "gatepassd",
                                      ["--bundle", bundle_path, "--trusted-key", trusted_public, "--grpc", "127.0.0.1:0"],
                                      ["--jwks-timeout", "1s", "--jwks-refetch-budget", "1s", "--idle-timeout", "20s",
-                                      "--request-head-timeout", f"{HEAD_TIMEOUT}s",
+                                      "--request-read-timeout", f"{HEAD_TIMEOUT}s",
                                       "--token-cache-size", str(TOKEN_CACHE_SIZE), "--log-level", "notice"])
         services.append(service)
         bs.wait_for(lambda: bs.revision_of(service) == good[0][0], "gatepassd ready", 30, services)
@@ -691,8 +697,14 @@ def main():
         results.append(("remote-key (jwksUri) tokens denied during JWKS faults", f"{len(remote_denied)} of {len(remote_storm)}",
                         "0 (stale-while-error)", not remote_denied and bool(remote_storm)))
         slow_closed = counters["slowloris_fa_closed_by_server"]
-        results.append((f"forward-auth slowloris connections closed by gatepassd (--request-head-timeout {HEAD_TIMEOUT}s)",
+        results.append((f"forward-auth slowloris connections closed by gatepassd (--request-read-timeout {HEAD_TIMEOUT}s)",
                         f"{slow_closed} of {counters['slowloris_fa_opened']} opened", ">= 1 (each reopened at once)", slow_closed >= 1))
+        # Every trickling connection is closed at its deadline: none still open at the end
+        # is older than the deadline plus the two send periods it may take to notice.
+        oldest = counters["slowloris_fa_oldest_open_ms"] / 1000
+        bound = HEAD_TIMEOUT + 2 * SLOWLORIS_PERIOD + 1
+        results.append(("oldest forward-auth slowloris connection still open at the end", f"{oldest:.1f} s",
+                        f"<= {bound} s", oldest <= bound))
         closed = sum(number for name, number in counters.items() if name.endswith("_closed_by_server"))
         log(f"slowloris: held open without a complete request: forward-auth {counters['slowloris_fa_opened'] - counters['slowloris_fa_closed_by_server']}"
             f" of {counters['slowloris_fa_opened']}, envoy {counters['slowloris_envoy_opened'] - counters['slowloris_envoy_closed_by_server']}"
