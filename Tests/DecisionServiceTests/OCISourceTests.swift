@@ -73,8 +73,9 @@ final class OCISourceTests: XCTestCase {
         XCTAssertThrowsError(try HTTPBundleSource(url: "http://bundles.example.com/b.gpb", fetcher: RemoteFetcher(client: .shared)))
         XCTAssertNoThrow(try HTTPBundleSource(url: "http://127.0.0.1:8080/b.gpb", fetcher: RemoteFetcher(client: .shared)))
         XCTAssertTrue(isLoopbackHost("127.0.0.1") && isLoopbackHost("[::1]") && isLoopbackHost("localhost"))
+        XCTAssertTrue(isLoopbackHost("127.10.0.250") && isLoopbackHost("127.0.0.0"))
         XCTAssertFalse(isLoopbackHost("127.0.0.1.nip.io") || isLoopbackHost("10.0.0.1"))
-        for name in ["127.+0.0.1", "127.0.0.-1", "127.0.0.256", "127.0..1", "127.0.0.0001", "127.0.0.1 "] {
+        for name in ["127.+0.0.1", "127.0.0.-1", "127.0.0.256", "127.0..1", "127.0.0.0001", "127.0.0.1 ", "127.0.0.08", "127.00.0.1", "0127.0.0.1"] {
             XCTAssertFalse(isLoopbackHost(name), name)
         }
     }
