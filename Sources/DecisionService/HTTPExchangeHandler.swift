@@ -40,6 +40,12 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) {
         removed = true
         finishRequest()
+        // An HTTP/2 stream reset while its answer was awaited: its connection goes on, and
+        // its deadline must not wait for an answer that is never written.
+        if reported && reportsToParent {
+            reported = false
+            report(.responseEnded, context: context)
+        }
     }
 
     private func finishRequest() {

@@ -15,10 +15,23 @@ final class RequestReadDeadlineTests: XCTestCase {
         func badInputReply() -> HTTPReply { HTTPReply(status: 400) }
     }
 
-    func connection() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
+    /// An answer that takes an hour (a decision waiting for a key set, say).
+    struct AnswersLater: HTTPEndpoint {
+        var transport: String { "test" }
+        func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply { HTTPReply(status: 200) }
+        func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer {
+            .later {
+                try? await Task.sleep(for: .seconds(3600))
+                return HTTPReply(status: 200)
+            }
+        }
+        func badInputReply() -> HTTPReply { HTTPReply(status: 400) }
+    }
+
+    func connection(_ endpoint: any HTTPEndpoint = Always200()) throws -> (EmbeddedChannel, EmbeddedEventLoop) {
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(loop: loop)
-        try HTTPListener.installConnectionHandlers(on: channel, endpoint: Always200(),
+        try HTTPListener.installConnectionHandlers(on: channel, endpoint: endpoint,
                                                    limits: HTTPListener.Limits(requestReadTimeout: .seconds(10)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (channel, loop)
@@ -151,6 +164,19 @@ final class RequestReadDeadlineTests: XCTestCase {
         try send(Self.ping, channel)
         loop.advanceTime(by: .seconds(11))
         XCTAssertFalse(channel.isActive, "after the answers, bytes without a request start the clock again")
+        _ = try? channel.finish()
+    }
+
+    func testAnHTTP2StreamResetWhileItsAnswerIsAwaitedNoLongerHoldsTheClock() throws {
+        let (channel, loop) = try connection(AnswersLater())
+        try send(Self.preface + Self.settings + Self.getRequest(stream: 1), channel)
+        loop.advanceTime(by: .seconds(60))
+        XCTAssertTrue(channel.isActive, "a request awaits its answer: not timed")
+        try send(Self.frame(type: 0x3, stream: 1, payload: [0, 0, 0, 8]), channel)  // RST_STREAM, CANCEL
+        loop.run()
+        try send(Self.ping, channel)
+        loop.advanceTime(by: .seconds(11))
+        XCTAssertFalse(channel.isActive, "the reset stream's request no longer counts")
         _ = try? channel.finish()
     }
 }
