@@ -4,7 +4,8 @@ import Runtime
 
 /// One HTTP/1.1 connection's (or HTTP/2 stream's) request/response exchange: collects the head, counts (and
 /// discards) the body up to a limit, asks the endpoint, writes the reply. Parsing is
-/// NIO's; malformed requests get NIO's 400 from `HTTPServerProtocolErrorHandler`.
+/// NIO's; malformed HTTP/1.1 requests get NIO's 400 from `HTTPServerProtocolErrorHandler`,
+/// HTTP/2 streams NIO cannot convert the endpoint's 400 (`errorCaught`).
 final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -103,6 +104,27 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
                 }
             }
         }
+    }
+
+    /// An HTTP/2 stream whose header block NIO's HTTP/2-to-HTTP/1 codec cannot turn into a
+    /// request head: one without `:method`, `:scheme`, `:path` or `:authority` (NIO requires
+    /// `:authority` even with a `host` header). The codec throws and sends nothing, so
+    /// without this the client would wait until it gave up. It gets the endpoint's 400
+    /// denial instead, and the stream ends; the connection's other streams go on. HTTP/1.1
+    /// parse errors never reach here: NIO's `HTTPServerProtocolErrorHandler` answers them.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard reportsToParent, !removed else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard head == nil, !reported, !refused else {
+            // Mid-request or after an answer began: end the stream rather than answer twice.
+            context.close(promise: nil)
+            return
+        }
+        refused = true
+        let placeholder = HTTPRequestHead(version: HTTPVersion(major: 2, minor: 0), method: .GET, uri: "/")
+        write(endpoint.badInputReply(), for: placeholder, keepAlive: false, context: context)
     }
 
     /// Writes `reply`; `latency` records the time from `start` until the write completed.

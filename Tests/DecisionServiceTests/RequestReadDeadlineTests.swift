@@ -1,4 +1,7 @@
 @testable import DecisionService
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -12,7 +15,7 @@ final class RequestReadDeadlineTests: XCTestCase {
     struct Always200: HTTPEndpoint {
         var transport: String { "test" }
         func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply { HTTPReply(status: 200, body: "ok") }
-        func badInputReply() -> HTTPReply { HTTPReply(status: 400) }
+        func badInputReply() -> HTTPReply { HTTPReply(status: 400, body: "refused") }
     }
 
     /// An answer that takes an hour (a decision waiting for a key set, say).
@@ -99,9 +102,9 @@ final class RequestReadDeadlineTests: XCTestCase {
     }
 
     func testPipelinedRequestsLeaveTheCountBalanced() throws {
-        // NIO's pipelining handler hands over the second request from inside the write of
-        // the first answer, so the two report out of order; the count must still return to
-        // zero (a later trickle is timed) and never arm on a healthy connection.
+        // Answers written at once: the count returns to zero (a later trickle is timed) and
+        // never arms on a healthy connection. The re-entrant hand-over of answers written
+        // later is `testPipelinedRequestsAnsweredLaterStillLeaveTheDeadlineArmed`'s.
         let (channel, loop) = try connection()
         let request = "GET /auth HTTP/1.1\r\nHost: a\r\n\r\n"
         try send(request + request + request, channel)
@@ -118,6 +121,51 @@ final class RequestReadDeadlineTests: XCTestCase {
         XCTAssertTrue(channel.isActive)
         loop.advanceTime(by: .milliseconds(1001))
         XCTAssertFalse(channel.isActive, "the pipelined request's unfinished body is timed")
+    }
+
+    /// An answer that takes a few milliseconds: NIO's pipelining handler holds the
+    /// connection's next requests meanwhile and hands each over from inside the write of
+    /// the previous answer's end.
+    struct AnswersSoon: HTTPEndpoint {
+        var transport: String { "test" }
+        func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply { HTTPReply(status: 200, body: "ok") }
+        func answer(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPAnswer {
+            .later {
+                try? await Task.sleep(for: .milliseconds(20))
+                return HTTPReply(status: 200, body: "ok")
+            }
+        }
+        func badInputReply() -> HTTPReply { HTTPReply(status: 400) }
+    }
+
+    func testPipelinedRequestsAnsweredLaterStillLeaveTheDeadlineArmed() async throws {
+        // Over a real loopback socket, as the re-entrant hand-over happens only when answers
+        // are not written from inside the read (EmbeddedChannel with `.now` answers never
+        // shows it): if an answer's end were reported after its write, the next request's
+        // report would be taken for it, the count would stay above zero, and the trickle
+        // below would never be timed.
+        let listener = try await HTTPListener.bind(ListenAddress(host: "127.0.0.1", port: 0), name: "test", endpoint: AnswersSoon(),
+                                                   limits: HTTPListener.Limits(idleTimeout: .seconds(60), requestReadTimeout: .milliseconds(500)))
+        let port = try XCTUnwrap(listener.boundAddress?.port)
+        defer { Task { await listener.close() } }
+        let client = try LoopbackClient(port: port)
+        defer { client.close() }
+        let request = "GET /auth HTTP/1.1\r\nHost: a\r\n\r\n"
+        try client.send(request + request + request)
+        var answers = ""
+        while count(of: "HTTP/1.1 200 OK", in: answers) < 3 {
+            guard let more = try client.receive(timeoutMilliseconds: 5000) else { return XCTFail("closed after: \(answers)") }
+            answers += more
+        }
+        try client.send("GET /auth HTTP/1.1\r\nX-Slow: ")
+        let start = ContinuousClock.now
+        while let more = try client.receive(timeoutMilliseconds: 5000) {
+            XCTAssertEqual(more, "", "nothing more is answered")
+            if more.isEmpty { break }
+        }
+        let waited = ContinuousClock.now - start
+        XCTAssertTrue(client.sawEndOfStream, "a trickle after three pipelined answers is closed at the deadline")
+        XCTAssertLessThan(waited, .seconds(4))
     }
 
     // MARK: HTTP/2 (prior knowledge)
@@ -179,4 +227,74 @@ final class RequestReadDeadlineTests: XCTestCase {
         XCTAssertFalse(channel.isActive, "the reset stream's request no longer counts")
         _ = try? channel.finish()
     }
+
+    func testAnHTTP2RequestNIOCannotConvertIsRefusedAtOnceAndTheConnectionGoesOn() throws {
+        // `GET /` with a `host` header (HPACK literal, static name 38) but no `:authority`:
+        // NIO's HTTP/2-to-HTTP/1 codec throws on it. Before, nothing was ever written.
+        let (channel, loop) = try connection()
+        try send(Self.preface + Self.settings, channel)
+        _ = try written(channel)
+        try send(Self.frame(type: 0x1, flags: 0x5, stream: 1, payload: [0x82, 0x86, 0x84, 0x66, 0x01, 0x61]), channel)
+        loop.run()
+        let refusal = try written(channel)
+        XCTAssertTrue(refusal.contains("refused"), "the endpoint's 400 denial is written at once")
+        XCTAssertFalse(refusal.contains("ok"))
+        try send(Self.getRequest(stream: 3), channel)
+        loop.run()
+        XCTAssertTrue(try written(channel).contains("ok"), "the connection's next stream is answered")
+        XCTAssertTrue(channel.isActive)
+        _ = try? channel.finish()
+    }
+}
+
+/// A blocking TCP client on 127.0.0.1, for the one test that needs a real socket.
+final class LoopbackClient {
+    let fd: Int32
+    private(set) var sawEndOfStream = false
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw Failure(description: "connect: \(errno)")
+        }
+    }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "send: \(errno)") }
+            sent += n
+        }
+    }
+
+    /// What arrives within the timeout: nil when nothing did, "" at the end of the stream
+    /// (or a reset).
+    func receive(timeoutMilliseconds: Int32) throws -> String? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, timeoutMilliseconds) > 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 {
+            sawEndOfStream = true
+            return ""
+        }
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
+    func close() { Glibc.close(fd) }
 }
