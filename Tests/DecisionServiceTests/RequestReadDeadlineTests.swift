@@ -147,7 +147,7 @@ final class RequestReadDeadlineTests: XCTestCase {
         let listener = try await HTTPListener.bind(ListenAddress(host: "127.0.0.1", port: 0), name: "test", endpoint: AnswersSoon(),
                                                    limits: HTTPListener.Limits(idleTimeout: .seconds(60), requestReadTimeout: .milliseconds(500)))
         let port = try XCTUnwrap(listener.boundAddress?.port)
-        defer { Task { await listener.close() } }
+        addTeardownBlock { await listener.close() }
         let client = try LoopbackClient(port: port)
         defer { client.close() }
         let request = "GET /auth HTTP/1.1\r\nHost: a\r\n\r\n"
