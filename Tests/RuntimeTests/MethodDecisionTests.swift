@@ -25,9 +25,20 @@ final class MethodDecisionTests: XCTestCase {
         return try PolicyLoader(environment: Self.secret).load(bytes: bundle)
     }
 
-    func decide(_ policy: LoadedPolicy, _ method: String, _ path: String, headers: [(String, String)] = []) -> Decision {
-        policy.decide(HTTPRequest(method: method, host: "api.example.com", target: path, headers: headers.map { HTTPHeader($0.0, $0.1) }),
-                      now: 1_767_225_600, explain: true)
+    /// Decides with an explanation, and checks that the decision without one (the way the
+    /// service decides, which skips the outcome arrays when no entry protects the method)
+    /// is the same.
+    func decide(_ policy: LoadedPolicy, _ method: String, _ path: String, headers: [(String, String)] = [],
+                file: StaticString = #filePath, line: UInt = #line) -> Decision {
+        let request = HTTPRequest(method: method, host: "api.example.com", target: path, headers: headers.map { HTTPHeader($0.0, $0.1) })
+        let explained = policy.decide(request, now: 1_767_225_600, explain: true)
+        let plain = policy.decide(request, now: 1_767_225_600)
+        XCTAssertEqual(plain.reason, explained.reason, "\(method) \(path)", file: file, line: line)
+        XCTAssertEqual(plain.status, explained.status, "\(method) \(path)", file: file, line: line)
+        XCTAssertEqual(plain.authentication, explained.authentication, "\(method) \(path)", file: file, line: line)
+        XCTAssertEqual(plain.mutations, explained.mutations, "\(method) \(path)", file: file, line: line)
+        XCTAssertNil(plain.explanation)
+        return explained
     }
 
     static let docs = entry("docs", """

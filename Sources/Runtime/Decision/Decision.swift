@@ -37,14 +37,38 @@ public struct Decision: Sendable {
     /// The entry that authenticated the request, or whose verification failed; nil when none was selected.
     public let authentication: String?
     /// What to change in the request before it goes upstream.
-    public let mutations: HeaderMutations
+    public var mutations: HeaderMutations { changes ?? HeaderMutations() }
+    /// Nil when nothing changes (most requests that need no token): four empty arrays
+    /// would cost four reference-count operations to copy and to destroy.
+    private let changes: HeaderMutations?
     /// What the `WWW-Authenticate` challenge says; the text is built only when asked for.
     let challenge: Challenge?
     /// The decision's steps, when asked for.
-    public let explanation: Explanation?
+    public var explanation: Explanation? { explained?.value }
+    /// Boxed, as is every `detail` payload: a decision is returned by value on every
+    /// request, and without them it would be hundreds of bytes to initialise and copy.
+    private let explained: Explained?
     let detail: Detail
     /// The presented token once it parsed (verified or not), for the facts decision logs record.
     let token: JWSToken?
+
+    private final class Explained: Sendable {
+        let value: Explanation
+        init(_ value: Explanation) { self.value = value }
+    }
+
+    init(verdict: Verdict, status: Int, reason: Reason, authentication: String?, mutations: HeaderMutations?, challenge: Challenge?,
+         explanation: Explanation?, detail: Detail, token: JWSToken?) {
+        self.verdict = verdict
+        self.status = status
+        self.reason = reason
+        self.authentication = authentication
+        changes = mutations.flatMap { $0.isEmpty ? nil : $0 }
+        self.challenge = challenge
+        explained = explanation.map(Explained.init)
+        self.detail = detail
+        self.token = token
+    }
 
     /// The presented token's `iss`, when a token parsed. Operators' logs only.
     public var tokenIssuer: String? { token?.issuer }
@@ -98,7 +122,7 @@ public struct Decision: Sendable {
     public var isAllowed: Bool { verdict == .allow }
 
     /// Facts behind the reason, turned into a message lazily.
-    enum Detail: Sendable {
+    indirect enum Detail: Sendable {
         case none
         case badRequest(BadRequest)
         case verification(VerificationFailure)
@@ -157,6 +181,9 @@ public struct HeaderMutations: Sendable, Hashable {
         self.removeQuery = removeQuery
         self.removeCookies = removeCookies
     }
+
+    /// Nothing to set or remove.
+    public var isEmpty: Bool { self.set.isEmpty && remove.isEmpty && removeQuery.isEmpty && removeCookies.isEmpty }
 }
 
 /// Why a claim requirement failed.

@@ -3,7 +3,10 @@ import JOSE
 
 /// Builds the decision value: mutations, `WWW-Authenticate` and the explanation.
 struct DecisionContext {
-    let policy: LoadedPolicy
+    /// `unowned(unsafe)`: a context lives only inside `decide`, a method of the policy, so
+    /// the policy outlives it; a strong reference would make every decision write the
+    /// shared policy object's reference count, a cache line all threads contend for.
+    unowned(unsafe) let policy: LoadedPolicy
     let explain: Bool
     var spoofed: [String] = []
     var explanation: Explanation?
@@ -15,30 +18,33 @@ struct DecisionContext {
         self.explain = explain
     }
 
+    /// The forwarded-claim headers the client sent, to remove; nil when there are none.
+    var spoofedRemoval: HeaderMutations? { spoofed.isEmpty ? nil : HeaderMutations(remove: spoofed) }
+
     func allow(_ reason: Decision.Reason, entry: Int?, token: JWSToken? = nil, foundAt: [FoundToken] = []) -> Decision {
+        guard let entry else {
+            return Decision(verdict: .allow, status: 200, reason: reason, authentication: nil, mutations: spoofedRemoval,
+                            challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
+        }
         var mutations = HeaderMutations(remove: spoofed)
-        var name: String?
-        if let entry {
-            let winner = policy.entries[entry].entry
-            name = winner.name
-            if let token {
-                for claim in winner.forwardedClaims {
-                    if let value = token.claim(claim.path).flatMap(Self.headerValue) {
-                        mutations.set.append(HTTPHeader(name: claim.header, value: value))
-                    }
-                }
-            }
-            for place in foundAt {
-                let own = winner.tokenLocations.first { place.isPlace(of: $0) }
-                guard !(own?.passthrough ?? false) else { continue }
-                switch place.source {
-                case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }
-                case .query: if !mutations.removeQuery.contains(place.name) { mutations.removeQuery.append(place.name) }
-                case .cookie: if !mutations.removeCookies.contains(place.name) { mutations.removeCookies.append(place.name) }
+        let winner = policy.entries[entry].entry
+        if let token {
+            for claim in winner.forwardedClaims {
+                if let value = token.claim(claim.path).flatMap(Self.headerValue) {
+                    mutations.set.append(HTTPHeader(name: claim.header, value: value))
                 }
             }
         }
-        return Decision(verdict: .allow, status: 200, reason: reason, authentication: name, mutations: mutations,
+        for place in foundAt {
+            let own = winner.tokenLocations.first { place.isPlace(of: $0) }
+            guard !(own?.passthrough ?? false) else { continue }
+            switch place.source {
+            case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }
+            case .query: if !mutations.removeQuery.contains(place.name) { mutations.removeQuery.append(place.name) }
+            case .cookie: if !mutations.removeCookies.contains(place.name) { mutations.removeCookies.append(place.name) }
+            }
+        }
+        return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.name, mutations: mutations,
                         challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
     }
 
@@ -52,7 +58,7 @@ struct DecisionContext {
             challenge = Decision.Challenge(error: error, describe: presented || status == 403)
         }
         return Decision(verdict: .deny, status: status, reason: reason, authentication: name,
-                        mutations: HeaderMutations(remove: spoofed), challenge: challenge, explanation: finished(), detail: detail,
+                        mutations: spoofedRemoval, challenge: challenge, explanation: finished(), detail: detail,
                         token: token)
     }
 

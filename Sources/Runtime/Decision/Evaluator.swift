@@ -10,16 +10,19 @@ extension LoadedPolicy {
         var context = DecisionContext(policy: self, explain: explain)
         context.spoofed = forwardedHeadersPresent(in: request.headers)
         let normalized: NormalizedRequest
-        switch RequestNormalizer.normalize(request) {
-        case .failure(let problem):
+        switch RequestNormalizer.outcome(request) {
+        case .refused(let problem):
             return context.deny(400, .badRequest, detail: .badRequest(problem))
-        case .success(let value):
+        case .normalized(let value):
             normalized = value
         }
         let domainClass = self.domainClass(of: normalized.host)
         let nodeIndex = pathNode(from: classRoots[Int(domainClass)], segments: normalized.pathSegments)
         let methodBit = MethodMask.bit(of: normalized.method)
-        let outcome = pathTable[Int(nodeIndex)].outcome(methodBit: methodBit)
+        unowned(unsafe) let node = pathTable.withUnsafeBufferPointer { $0[Int(nodeIndex)] }
+        // The common case, a request no entry protects, decided without the outcome arrays.
+        if !explain, !node.protects(methodBit: methodBit) { return context.allow(.noAuthRequired, entry: nil) }
+        let outcome = node.outcome(methodBit: methodBit)
         var protecting = outcome.protecting
         // A CORS preflight passes the entries that allow it; the others still decide.
         var bypassed: [Int] = []
@@ -124,33 +127,41 @@ extension LoadedPolicy {
         case .ipv4(let address): labels = HostLabels(name: address)
         case .ipv6: return domainTable[0].fallOffClass
         }
-        var node = domainTable[0]
-        var fellOff = false
-        _ = labels.forEachLabelUTF8 { label in
-            guard let next = node.edges.lookup(label) else {
-                fellOff = true
-                return false
+        // `unowned(unsafe)` and the table's buffer: the policy holds every node for the
+        // whole decision, so the walk need not retain and release the table or a node per
+        // label (likewise for paths); on a shared policy each of those is a write to a
+        // cache line every thread reads.
+        return domainTable.withUnsafeBufferPointer { table in
+            unowned(unsafe) var node = table[0]
+            var fellOff = false
+            _ = labels.forEachLabelUTF8 { label in
+                guard let next = node.edges.lookup(label) else {
+                    fellOff = true
+                    return false
+                }
+                node = table[Int(next)]
+                return true
             }
-            node = domainTable[Int(next)]
-            return true
+            return fellOff ? node.fallOffClass : node.endClass
         }
-        return fellOff ? node.fallOffClass : node.endClass
     }
 
     /// The path node reached by the segments: exact edge, else case-folded edge, else `other`.
     func pathNode(from root: UInt32, segments: PathSegments) -> UInt32 {
         var current = root
-        _ = segments.forEachSegmentUTF8 { segment in
-            let node = pathTable[Int(current)]
-            if node.isSink { return false }
-            if let next = node.exact.lookup(segment) {
-                current = next
-            } else if let next = node.folded.lookupFoldingASCII(segment) {
-                current = next
-            } else {
-                current = node.other
+        pathTable.withUnsafeBufferPointer { table in
+            _ = segments.forEachSegmentUTF8 { segment in
+                unowned(unsafe) let node = table[Int(current)]
+                if node.isSink { return false }
+                if let next = node.exact.lookup(segment) {
+                    current = next
+                } else if let next = node.folded.lookupFoldingASCII(segment) {
+                    current = next
+                } else {
+                    current = node.other
+                }
+                return true
             }
-            return true
         }
         return current
     }

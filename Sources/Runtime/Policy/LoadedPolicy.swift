@@ -108,6 +108,10 @@ final class PathTableNode: Sendable {
     let matchedRules: [UInt32]
     /// Outcomes for the methods rules with `methods` name (at most nine).
     let splits: [MethodOutcome]
+    /// Bit `b` set when a request with `MethodMask` bit `b` ending here has a protecting
+    /// entry; bit 15 for the methods no rule can name. Lets the decision of a request that
+    /// needs no token skip the outcome arrays (and their reference counting) entirely.
+    let protectedMethods: UInt16
 
     init(exact: ByteKeyTable, folded: ByteKeyTable, other: UInt32, isSink: Bool, protecting: [Int], matchedRules: [UInt32],
          splits: [MethodOutcome] = []) {
@@ -118,6 +122,12 @@ final class PathTableNode: Sendable {
         self.isSink = isSink
         self.protecting = protecting
         self.matchedRules = matchedRules
+        var protectedMethods: UInt16 = protecting.isEmpty ? 0 : 1 << 15
+        for bit in 0..<15 {
+            let outcome = splits.first { $0.methods & (1 << UInt16(bit)) != 0 }?.protecting ?? protecting
+            if !outcome.isEmpty { protectedMethods |= 1 << UInt16(bit) }
+        }
+        self.protectedMethods = protectedMethods
     }
 }
 
@@ -129,6 +139,12 @@ struct MethodOutcome: Sendable {
 }
 
 extension PathTableNode {
+    /// Whether some entry protects a request with this method ending here.
+    @inline(__always)
+    func protects(methodBit: Int?) -> Bool {
+        protectedMethods >> UInt16(methodBit ?? 15) & 1 == 1
+    }
+
     /// The outcome for a method's `MethodMask` bit (nil: a method no rule can name).
     func outcome(methodBit: Int?) -> (protecting: [Int], matchedRules: [UInt32]) {
         if let methodBit {

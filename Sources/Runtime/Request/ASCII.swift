@@ -21,6 +21,16 @@ enum ASCII {
     static let underscore: UInt8 = 0x5F
     static let tilde: UInt8 = 0x7E
 
+    /// Whether `byte` is in a set of ASCII bytes given as two bit masks (bit `b` of `low`
+    /// for byte `b` below 64, bit `b - 64` of `high` for the rest below 128): one shift and
+    /// no branch per class, for the scans every request goes through.
+    @inline(__always)
+    static func isMember(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
+        // Masking shifts (`&>>`): the amount is below 64 by construction, so no range check.
+        let word = byte & 64 == 0 ? low : high
+        return byte < 128 && (word &>> UInt64(byte & 63)) & 1 == 1
+    }
+
     @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte

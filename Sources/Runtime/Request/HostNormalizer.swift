@@ -8,14 +8,28 @@
 /// `BadRequest` — never a guess.
 public enum HostNormalizer {
     public static func normalize(_ host: String) -> Result<NormalizedHost, BadRequest> {
-        if host.isEmpty { return .success(.missing) }
-        return ASCII.withBytes(host) { bytes in normalize(bytes, original: host) }
+        switch outcome(host) {
+        case .host(let value): .success(value)
+        case .refused(let problem): .failure(problem)
+        }
     }
 
-    static func normalize(_ b: UnsafeBufferPointer<UInt8>, original: String) -> Result<NormalizedHost, BadRequest> {
-        func invalid(_ offset: Int, _ reason: StaticString) -> Result<NormalizedHost, BadRequest> {
-            .failure(BadRequest(.invalidHost, in: original, at: offset, reason: reason))
+    /// A concrete enum, not `Result` (see `RequestNormalizer.Outcome`).
+    enum Outcome {
+        case host(NormalizedHost)
+        case refused(BadRequest)
+    }
+
+    static func outcome(_ host: String) -> Outcome {
+        if host.isEmpty { return .host(.missing) }
+        return ASCII.withBytes(host) { bytes in outcome(bytes, original: host) }
+    }
+
+    static func outcome(_ b: UnsafeBufferPointer<UInt8>, original: String) -> Outcome {
+        func invalid(_ offset: Int, _ reason: StaticString) -> Outcome {
+            .refused(BadRequest(.invalidHost, in: original, at: offset, reason: reason))
         }
+        if isCanonicalName(b) { return .host(.name(original, labelsReversed: HostLabels(name: original))) }
         let n = b.count
         if let at = b.firstIndex(of: ASCII.at) { return invalid(at, "userinfo is not allowed in a host") }
 
@@ -30,7 +44,7 @@ public enum HostNormalizer {
             guard let groups = parseIPv6(UnsafeBufferPointer(rebasing: b[1..<close])) else {
                 return invalid(1, "not a valid IPv6 address")
             }
-            return .success(.ipv6(formatIPv6(groups)))
+            return .host(.ipv6(formatIPv6(groups)))
         }
 
         // A name or an IPv4 address, maybe with a port.
@@ -66,7 +80,7 @@ public enum HostNormalizer {
             guard parseIPv4(UnsafeBufferPointer(rebasing: b[0..<end])) != nil else {
                 return invalid(0, "not a valid IPv4 address (four decimal parts 0–255, no leading zeros)")
             }
-            return .success(.ipv4(end == n ? original : String(decoding: UnsafeBufferPointer(rebasing: b[0..<end]), as: UTF8.self)))
+            return .host(.ipv4(end == n ? original : String(decoding: UnsafeBufferPointer(rebasing: b[0..<end]), as: UTF8.self)))
         }
 
         let name: String
@@ -78,7 +92,25 @@ public enum HostNormalizer {
                 return end
             }
         }
-        return .success(.name(name, labelsReversed: HostLabels(name: name)))
+        return .host(.name(name, labelsReversed: HostLabels(name: name)))
+    }
+
+    /// The common case in one pass: a name already in canonical form (lowercase letters,
+    /// digits, `-` and `_` labels, no empty label, no trailing dot, no port, a last label
+    /// that is not numeric), which normalises to itself. Anything else takes the full way,
+    /// which finds the problem (or the canonical form).
+    static func isCanonicalName(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var labelStart = 0
+        for i in 0..<b.count {
+            let byte = b[i]
+            if byte == ASCII.dot {
+                if i == labelStart { return false }
+                labelStart = i + 1
+            } else if !ASCII.isMember(byte, low: 0x03FF_2000_0000_0000, high: 0x07FF_FFFE_8000_0000) {
+                return false  // not a lowercase letter, a digit, `-` or `_`
+            }
+        }
+        return labelStart < b.count && !looksNumeric(UnsafeBufferPointer(rebasing: b[labelStart...]))
     }
 
     /// `nil` when `b[from...]` is a valid port, otherwise why not.

@@ -5,24 +5,26 @@
 public struct NormalizedRequest: Sendable {
     public var method: String
     public var host: NormalizedHost
-    /// The normalised path: starts with `/`, no empty, `.` or `..` segments, no trailing
-    /// slash (except `/` itself), unreserved escapes decoded, other escapes uppercased.
-    public var path: String
-    /// The segments of `path`, as slices of it. `/` has none.
-    public var pathSegments: PathSegments { PathSegments(path: path) }
-    /// What follows the first `?` up to the fragment, as a slice of the request-target;
-    /// `nil` when there is no `?`. Used only to find query-parameter tokens.
-    public var rawQuery: Substring?
+    /// The path and the query, as `PathNormalizer` found them.
+    public var target: NormalizedPath
     /// The headers as received, for token extraction and forwarding.
     public var headers: [HTTPHeader]
 
-    public init(method: String, host: NormalizedHost, path: String, rawQuery: Substring?, headers: [HTTPHeader]) {
+    public init(method: String, host: NormalizedHost, target: NormalizedPath, headers: [HTTPHeader]) {
         self.method = method
         self.host = host
-        self.path = path
-        self.rawQuery = rawQuery
+        self.target = target
         self.headers = headers
     }
+
+    /// The normalised path: starts with `/`, no empty, `.` or `..` segments, no trailing
+    /// slash (except `/` itself), unreserved escapes decoded, other escapes uppercased.
+    public var path: String { target.path }
+    /// The segments of `path`, as slices of it. `/` has none.
+    public var pathSegments: PathSegments { target.segments }
+    /// What follows the first `?` up to the fragment, as a slice of the request-target;
+    /// `nil` when there is no `?`. Used only to find query-parameter tokens.
+    public var rawQuery: Substring? { target.rawQuery }
 }
 
 /// The host of a request, classified and in canonical form.

@@ -1,11 +1,43 @@
 /// The path of a request-target in the one form rules are matched against.
+///
+/// Made without copying in the common case: when the path needed no change, it is the
+/// request-target's first bytes, and the query is a byte range of the target; `path` and
+/// `rawQuery` are built only when asked for.
 public struct NormalizedPath: Sendable, Hashable {
+    /// The path is `text`'s first `length` UTF-8 bytes.
+    let text: String
+    let length: Int
+    /// The request-target and the bytes of its query (after the first `?`, before any `#`).
+    let target: String
+    let query: Range<Int>?
+
+    init(text: String, length: Int, target: String, query: Range<Int>?) {
+        self.text = text
+        self.length = length
+        self.target = target
+        self.query = query
+    }
+
     /// Starts with `/`; no empty, `.` or `..` segments and no trailing slash (except `/`).
-    public var path: String
+    public var path: String { length == text.utf8.count ? text : String(segments.path) }
     /// The segments of `path`, as slices of it. `/` has none.
-    public var segments: PathSegments { PathSegments(path: path) }
+    public var segments: PathSegments { PathSegments(text: text, length: length) }
     /// What follows the first `?` up to the fragment, as a slice of the target.
-    public var rawQuery: Substring?
+    public var rawQuery: Substring? {
+        guard let query else { return nil }
+        let utf8 = target.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: query.lowerBound)
+        return Substring(utf8[start..<utf8.index(start, offsetBy: query.count)])
+    }
+
+    public static func == (lhs: NormalizedPath, rhs: NormalizedPath) -> Bool {
+        lhs.segments == rhs.segments && lhs.rawQuery == rhs.rawQuery
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(segments)
+        hasher.combine(rawQuery)
+    }
 }
 
 /// Normalises the path of a request-target, refusing every input that backends might
@@ -19,74 +51,83 @@ public struct NormalizedPath: Sendable, Hashable {
 /// `docs/semantics.md`.
 public enum PathNormalizer {
     public static func normalize(target: String) -> Result<NormalizedPath, BadRequest> {
-        ASCII.withBytes(target) { bytes in normalize(bytes, target: target) }
+        switch outcome(target: target) {
+        case .path(let value): .success(value)
+        case .refused(let problem): .failure(problem)
+        }
     }
 
-    static func normalize(_ b: UnsafeBufferPointer<UInt8>, target: String) -> Result<NormalizedPath, BadRequest> {
-        var targetEnd = b.count
-        if let hash = b.firstIndex(of: ASCII.hash) { targetEnd = hash }
-        var pathEnd = targetEnd
-        var rawQuery: Substring?
-        if let question = b[..<targetEnd].firstIndex(of: ASCII.question) {
-            pathEnd = question
-            let utf8 = target.utf8
-            let start = utf8.index(utf8.startIndex, offsetBy: question + 1)
-            let end = utf8.index(utf8.startIndex, offsetBy: targetEnd)
-            rawQuery = target[start..<end]
-        }
-        guard pathEnd > 0, b[0] == ASCII.slash else {
-            return .failure(BadRequest(.targetNotAbsolutePath, in: target, at: 0))
-        }
-
-        let path: String
-        if isAlreadyNormal(UnsafeBufferPointer(rebasing: b[..<pathEnd])) {
-            if pathEnd == b.count {
-                path = target
-            } else {
-                path = String(target[..<target.utf8.index(target.utf8.startIndex, offsetBy: pathEnd)])
-            }
-        } else {
-            var failure: BadRequest?
-            path = String(unsafeUninitializedCapacity: pathEnd) { out in
-                switch rewrite(UnsafeBufferPointer(rebasing: b[..<pathEnd]), into: out) {
-                case .success(let count):
-                    return count
-                case .failure(let problem):
-                    failure = BadRequest(problem.code, in: target, at: problem.offset)
-                    return 0
-                }
-            }
-            if let failure { return .failure(failure) }
-        }
-        return .success(NormalizedPath(path: path, rawQuery: rawQuery))
+    /// A concrete enum, not `Result` (see `RequestNormalizer.Outcome`).
+    enum Outcome {
+        case path(NormalizedPath)
+        case refused(BadRequest)
     }
 
-    /// True when the path needs no change: only plain visible ASCII, no `%`, no empty,
-    /// `.` or `..` segment, no segment ending in `.` and no trailing slash. Most requests
-    /// take this way and the normalised path shares the target's storage.
-    static func isAlreadyNormal(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        var segmentStart = 1
-        for i in 1..<p.count {
-            let byte = p[i]
-            if byte == ASCII.slash {
-                if isEmptyOrDot(p, segmentStart, i) || p[i - 1] == ASCII.dot { return false }
-                segmentStart = i + 1
-            } else if byte <= ASCII.space || byte >= 0x7F || byte == ASCII.percent
-                        || byte == ASCII.backslash || byte == ASCII.semicolon {
-                return false
-            }
-        }
-        return p.count == 1 || (!isEmptyOrDot(p, segmentStart, p.count) && p[p.count - 1] != ASCII.dot)
+    static func outcome(target: String) -> Outcome {
+        ASCII.withBytes(target) { bytes in outcome(bytes, target: target) }
     }
 
+    static func outcome(_ b: UnsafeBufferPointer<UInt8>, target: String) -> Outcome {
+        guard b.count > 0, b[0] == ASCII.slash else {
+            return .refused(BadRequest(.targetNotAbsolutePath, in: target, at: 0))
+        }
+        // One pass finds where the path ends (the first `?` or `#`) and whether it is
+        // already normal: only plain visible ASCII, no `%`, `\` or `;`, no empty, `.` or
+        // `..` segment, no segment ending in `.` and no trailing slash. Most requests take
+        // this way, and the normalised path is the target's first bytes. Every segment
+        // rule is one fact about the byte before a `/` or the end: it is neither `/`
+        // (an empty segment) nor `.` (`.`, `..` or a trailing dot).
+        let (pathEnd, normal) = scan(b)
+        var query: Range<Int>?
+        if pathEnd < b.count && b[pathEnd] == ASCII.question {
+            let queryEnd = b[(pathEnd + 1)...].firstIndex(of: ASCII.hash) ?? b.count
+            query = (pathEnd + 1)..<queryEnd
+        }
+        if normal {
+            return .path(NormalizedPath(text: target, length: pathEnd, target: target, query: query))
+        }
+        var failure: BadRequest?
+        let path = String(unsafeUninitializedCapacity: pathEnd) { out in
+            switch rewrite(UnsafeBufferPointer(rebasing: b[..<pathEnd]), into: out) {
+            case .success(let count):
+                return count
+            case .failure(let problem):
+                failure = BadRequest(problem.code, in: target, at: problem.offset)
+                return 0
+            }
+        }
+        if let failure { return .refused(failure) }
+        return .path(NormalizedPath(text: path, length: path.utf8.count, target: target, query: query))
+    }
+
+    /// Where the path of `b` (which starts with `/`) ends, and whether it is already normal.
     @inline(__always)
-    static func isEmptyOrDot(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        switch end - start {
-        case 0: return true
-        case 1: return p[start] == ASCII.dot
-        case 2: return p[start] == ASCII.dot && p[start + 1] == ASCII.dot
-        default: return false
+    static func scan(_ b: UnsafeBufferPointer<UInt8>) -> (end: Int, normal: Bool) {
+        let count = b.count
+        var normal = true
+        var i = 1
+        while i < count {
+            let byte = b[i]
+            if isOrdinary(byte) { i &+= 1; continue }
+            if byte == ASCII.slash {
+                let before = b[i &- 1]
+                if before == ASCII.slash || before == ASCII.dot { normal = false }
+            } else if byte == ASCII.question || byte == ASCII.hash {
+                break
+            } else if byte != ASCII.dot {
+                normal = false  // a control or non-ASCII byte, a space, `%`, `;` or `\`
+            }
+            i &+= 1
         }
+        if i > 1, b[i &- 1] == ASCII.slash || b[i &- 1] == ASCII.dot { normal = false }
+        return (i, normal)
+    }
+
+    /// Visible ASCII other than `#`, `%`, `.`, `/`, `;`, `?` and `\`: a byte the scan of an
+    /// already normal path passes without a second look.
+    @inline(__always)
+    static func isOrdinary(_ byte: UInt8) -> Bool {
+        ASCII.isMember(byte, low: 0x77FF_3FD6_0000_0000, high: 0x7FFF_FFFF_EFFF_FFFF)
     }
 
     struct Problem: Error {

@@ -4,21 +4,33 @@
 /// trie reads each segment as it walks. Written as an array literal (`["a", "b"]`) it
 /// stands for the path `/a/b`; two values are equal when their paths are.
 public struct PathSegments: Sequence, Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
-    /// The normalised path the segments are slices of.
-    public let path: String
+    /// The normalised path is `text`'s first `length` UTF-8 bytes: the request-target
+    /// itself when only a query or fragment follows the path, so nothing is copied.
+    @usableFromInline let text: String
+    @usableFromInline let length: Int
 
     /// `path` must be normalised (as `PathNormalizer` makes it): it starts with `/` and
     /// has no empty segment.
     public init(path: String) {
-        self.path = path
+        self.init(text: path, length: path.utf8.count)
+    }
+
+    init(text: String, length: Int) {
+        self.text = text
+        self.length = length
     }
 
     public init(arrayLiteral segments: Substring...) {
-        path = "/" + segments.joined(separator: "/")
+        self.init(path: "/" + segments.joined(separator: "/"))
     }
 
+    /// The normalised path the segments are slices of.
+    public var path: Substring { text[..<endIndex] }
+
+    private var endIndex: String.Index { text.utf8.index(text.utf8.startIndex, offsetBy: length) }
+
     /// `/` has no segments.
-    public var isEmpty: Bool { path.utf8.count <= 1 }
+    public var isEmpty: Bool { length <= 1 }
 
     public var count: Int {
         if isEmpty { return 0 }
@@ -29,16 +41,26 @@ public struct PathSegments: Sequence, Sendable, Hashable, ExpressibleByArrayLite
 
     public var description: String { Array(self).description }
 
+    public static func == (lhs: PathSegments, rhs: PathSegments) -> Bool {
+        lhs.path.utf8.elementsEqual(rhs.path.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(length)
+        for byte in path.utf8 { hasher.combine(byte) }
+    }
+
     /// Calls `body` with the UTF-8 bytes of each segment in order, until it returns
     /// `false`; returns whether every segment was visited. The fastest way to walk a
     /// trie: no slice is made and nothing is retained per segment.
     @inlinable
     public func forEachSegmentUTF8(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
-        try path.utf8.withContiguousStorageIfAvailable { bytes in
-            try Self.forEach(in: bytes, body)
+        let length = self.length
+        return try text.utf8.withContiguousStorageIfAvailable { bytes in
+            try Self.forEach(in: UnsafeBufferPointer(rebasing: bytes[..<length]), body)
         } ?? {
-            var copy = path
-            return try copy.withUTF8 { bytes in try Self.forEach(in: bytes, body) }
+            var copy = text
+            return try copy.withUTF8 { bytes in try Self.forEach(in: UnsafeBufferPointer(rebasing: bytes[..<length]), body) }
         }()
     }
 
@@ -54,12 +76,13 @@ public struct PathSegments: Sequence, Sendable, Hashable, ExpressibleByArrayLite
     }
 
     public func makeIterator() -> Iterator {
+        let path = self.path
         let utf8 = path.utf8
         return Iterator(path: path, position: isEmpty ? utf8.endIndex : utf8.index(after: utf8.startIndex), done: isEmpty)
     }
 
     public struct Iterator: IteratorProtocol, Sendable {
-        let path: String
+        let path: Substring
         var position: String.Index
         var done: Bool
 

@@ -6,13 +6,27 @@
 /// `PathNormalizer` for the rest, and `docs/semantics.md` for every step.
 public enum RequestNormalizer {
     public static func normalize(_ request: HTTPRequest) -> Result<NormalizedRequest, BadRequest> {
-        guard isToken(request.method) else { return .failure(BadRequest(.invalidMethod, in: request.method, at: 0)) }
+        switch outcome(request) {
+        case .normalized(let value): .success(value)
+        case .refused(let problem): .failure(problem)
+        }
+    }
+
+    /// What the decision path uses. A concrete enum, not `Result`: `Result`'s generic
+    /// value witnesses cost a type-metadata lookup on every request.
+    enum Outcome {
+        case normalized(NormalizedRequest)
+        case refused(BadRequest)
+    }
+
+    static func outcome(_ request: HTTPRequest) -> Outcome {
+        guard isToken(request.method) else { return .refused(BadRequest(.invalidMethod, in: request.method, at: 0)) }
         var hostHeader: String?
         var hostHeaders = 0
-        for header in request.headers where ASCII.equalsIgnoringCase(header.name, "host") {
+        for header in request.headers where header.name.utf8.count == 4 && ASCII.equalsIgnoringCase(header.name, "host") {
             hostHeaders += 1
             if hostHeaders > 1 {
-                return .failure(BadRequest(.twoHostHeaders, in: header.value, at: 0))
+                return .refused(BadRequest(.twoHostHeaders, in: header.value, at: 0))
             }
             hostHeader = header.value
         }
@@ -24,33 +38,22 @@ public enum RequestNormalizer {
         }
 
         let host: NormalizedHost
-        switch HostNormalizer.normalize(rawHost) {
-        case .success(let value): host = value
-        case .failure(let problem): return .failure(problem)
+        switch HostNormalizer.outcome(rawHost) {
+        case .host(let value): host = value
+        case .refused(let problem): return .refused(problem)
         }
-        switch PathNormalizer.normalize(target: request.target) {
-        case .success(let path):
-            return .success(NormalizedRequest(method: request.method, host: host, path: path.path,
-                                              rawQuery: path.rawQuery, headers: request.headers))
-        case .failure(let problem):
-            return .failure(problem)
+        switch PathNormalizer.outcome(target: request.target) {
+        case .path(let path):
+            return .normalized(NormalizedRequest(method: request.method, host: host, target: path, headers: request.headers))
+        case .refused(let problem):
+            return .refused(problem)
         }
     }
 
     /// RFC 9110 §5.6.2 `token`: one or more of ASCII letters, digits and ``!#$%&'*+-.^_`|~``.
     static func isToken(_ text: String) -> Bool {
-        guard !text.isEmpty else { return false }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-                 UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-                 UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-                continue
-            default:
-                return false
-            }
+        ASCII.withBytes(text) { bytes in
+            !bytes.isEmpty && bytes.allSatisfy { ASCII.isMember($0, low: 0x03FF_6CFA_0000_0000, high: 0x57FF_FFFF_C7FF_FFFE) }
         }
-        return true
     }
 }

@@ -18,10 +18,15 @@ public enum TokenExtractor {
     }
 
     public static func extract(from request: NormalizedRequest, locations: [TokenLocation]) -> TokenExtraction {
-        extract(headers: request.headers, rawQuery: request.rawQuery, locations: locations)
+        extract(headers: request.headers, query: request.rawQuery, locations: locations)
     }
 
     public static func extract(headers: [HTTPHeader], rawQuery: Substring?, locations: [TokenLocation]) -> TokenExtraction {
+        extract(headers: headers, query: rawQuery, locations: locations)
+    }
+
+    /// The query is read only for a query location (most entries have none).
+    static func extract(headers: [HTTPHeader], query readQuery: @autoclosure () -> Substring?, locations: [TokenLocation]) -> TokenExtraction {
         var found = Candidates()
         for location in locations {
             switch location.source {
@@ -32,7 +37,7 @@ public enum TokenExtractor {
                     }
                 }
             case .query:
-                guard let rawQuery else { continue }
+                guard let rawQuery = readQuery() else { continue }
                 for parameter in QueryParser.parameters(in: rawQuery)
                 where QueryParser.decodedEquals(parameter.rawName, location.name) {
                     // `acc%65ss_token` is the token parameter to a backend that decodes
