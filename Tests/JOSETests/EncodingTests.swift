@@ -93,4 +93,30 @@ final class EncodingTests: XCTestCase {
         XCTAssertNil(parseError("{" + members + "}"))
         XCTAssertEqual(parseError("{" + members + #","m57":2}"#)?.kind, .duplicateMember("m57"))
     }
+
+    /// Member names and `UTF8Bytes.equal` compare bytes, never Unicode canonical
+    /// equivalence (RFC 7515 §5.3, RFC 7519 §7.3), though Swift's `==` would.
+    func testMemberLookupComparesBytesNotCanonicalEquivalence() throws {
+        let precomposed = "\u{E9}"          // é
+        let decomposed = "e\u{301}"          // e + combining acute
+        let marksOneOrder = "a\u{301}\u{316}", marksOtherOrder = "a\u{316}\u{301}"
+        XCTAssertEqual(precomposed, decomposed)
+        XCTAssertEqual(marksOneOrder, marksOtherOrder)  // same length in UTF-8, other bytes
+        XCTAssertFalse(UTF8Bytes.equal(precomposed, decomposed))
+        XCTAssertFalse(UTF8Bytes.equal(marksOneOrder, marksOtherOrder))
+        XCTAssertFalse(UTF8Bytes.equal("K", "\u{212A}"))
+        XCTAssertTrue(UTF8Bytes.equal(marksOneOrder, "a\u{301}\u{316}"))
+        XCTAssertTrue(UTF8Bytes.equal("iss", "iss"))
+        XCTAssertTrue(UTF8Bytes.equal(String(repeating: "x", count: 40), String(repeating: "x", count: 40)))
+        XCTAssertFalse(UTF8Bytes.equal(String(repeating: "x", count: 40), String(repeating: "x", count: 39) + "y"))
+
+        let object = try StrictJSON.parse(Array(#"{"\#(marksOneOrder)": 1, "kid": 2, "\#(decomposed)": 3}"#.utf8))
+        XCTAssertNotNil(object[member: marksOneOrder])
+        XCTAssertNil(object[member: marksOtherOrder])
+        XCTAssertNotNil(object[member: decomposed])
+        XCTAssertNil(object[member: precomposed])
+        XCTAssertNil(object[member: "\u{212A}id"])
+        XCTAssertNotNil(object.member("kid"))
+        XCTAssertNil(object.member("\u{212A}id"))
+    }
 }

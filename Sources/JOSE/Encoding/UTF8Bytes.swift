@@ -8,6 +8,7 @@ import Darwin
 /// Unicode canonical equivalence, under which `é` and `e` + U+0301 are equal).
 public enum UTF8Bytes {
     /// Whether `a` and `b` have the same UTF-8 bytes: one `memcmp` on native strings.
+    @inline(__always)
     public static func equal(_ a: String, _ b: String) -> Bool {
         let count = a.utf8.count
         guard count == b.utf8.count else { return false }

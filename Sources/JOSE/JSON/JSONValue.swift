@@ -20,20 +20,30 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The member named `name` when this is an object.
+    ///
+    /// Names are compared byte for byte, never by Unicode canonical equivalence (RFC 7515
+    /// §5.3, RFC 7519 §7.3: no normalisation): a claim `e` + U+0301 is not the claim `é`.
+    /// (The parser refuses an object with two canonically equivalent names as duplicates,
+    /// so no object has two members a looser comparison would confuse.)
     public subscript(member name: String) -> JSONValue? {
         guard case .object(let members, _) = self else { return nil }
+        let key = JSONMember.nameKey(name), short = name.utf8.count <= JSONMember.keyBytes
         var index = 0
         while index < members.count {
-            if members[index].name == name { return members[index].value }
+            // One integer per member; it is the whole name when the name is short.
+            if members[index].nameKey == key, short || UTF8Bytes.equal(members[index].name, name) {
+                return members[index].value
+            }
             index += 1
         }
         return nil
     }
 
-    /// The object member (name, spans and value) named `name`.
+    /// The object member (name, spans and value) named `name`, compared byte for byte.
     public func member(_ name: String) -> JSONMember? {
         guard case .object(let members, _) = self else { return nil }
-        for member in members where member.name == name { return member }
+        let key = JSONMember.nameKey(name)
+        for member in members where member.nameKey == key && UTF8Bytes.equal(member.name, name) { return member }
         return nil
     }
 
@@ -88,12 +98,35 @@ public struct JSONMember: Sendable, Hashable {
     public let nameSpan: Range<Int>
     /// The member's value.
     public let value: JSONValue
+    /// The name's length and first bytes in one integer (``nameKey(_:)``), so a lookup
+    /// compares one integer per member: claim names are short, and comparing `String`s
+    /// costs far more than their few bytes.
+    let nameKey: UInt64
 
     /// Creates a member.
     public init(name: String, nameSpan: Range<Int>, value: JSONValue) {
         self.name = name
         self.nameSpan = nameSpan
         self.value = value
+        nameKey = Self.nameKey(name)
+    }
+
+    /// Names of at most this many UTF-8 bytes are all in their key.
+    static let keyBytes = 7
+
+    /// The length (up to 255) in the top byte, the first `keyBytes` bytes below it: equal
+    /// names have equal keys, and for names of at most `keyBytes` bytes equal keys mean
+    /// equal names.
+    static func nameKey(_ name: String) -> UInt64 {
+        let count = name.utf8.count
+        var key = UInt64(min(count, 255)) << 56
+        let read: Void? = name.utf8.withContiguousStorageIfAvailable { bytes in
+            for index in 0..<min(keyBytes, bytes.count) { key |= UInt64(bytes[index]) << UInt64(8 * index) }
+        }
+        if read == nil {
+            for (index, byte) in name.utf8.prefix(keyBytes).enumerated() { key |= UInt64(byte) << UInt64(8 * index) }
+        }
+        return key
     }
 }
 
