@@ -26,6 +26,13 @@ final class HostNormalizerTests: XCTestCase {
         XCTAssertEqual(host("a:0"), hostName("a"))
         XCTAssertEqual(host("a:65535"), hostName("a"))
         XCTAssertEqual(host("a:00080"), hostName("a"))
+        // The canonical-name-and-port fast path gives what the full way gives.
+        XCTAssertEqual(host("api.example.com:443"), .name("api.example.com", labelsReversed: ["com", "example", "api"]))
+        XCTAssertEqual(host("my-host_1.example.com:1"), hostName("my-host_1.example.com"))
+        XCTAssertEqual(host("192.0.2.1:443"), .ipv4("192.0.2.1"))
+        for bad in ["a.b:80:80", "a:b:80", "a..b:80", "0x7f.1:80", "127.1:80", "a.b:65536", "a.b:123456", ":443", "a b:80"] {
+            assertHostRefused(bad)
+        }
     }
 
     func testOneTrailingDotIsStripped() {

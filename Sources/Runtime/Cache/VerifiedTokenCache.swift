@@ -98,11 +98,11 @@ final class VerifiedTokenCache: Sendable {
     }
 
     /// The result for `token` whose entry and generation `accept` takes, if one is held.
-    func lookup(_ token: String, policy: UInt64, accept: (_ entry: Int, _ generation: UInt64) -> Bool) -> Hit? {
+    func lookup(_ token: some StringProtocol, policy: UInt64, accept: (_ entry: Int, _ generation: UInt64) -> Bool) -> Hit? {
         if let found = token.utf8.withContiguousStorageIfAvailable({ lookup(bytes: $0, policy: policy, accept: accept) }) {
             return found
         }
-        var copy = token
+        var copy = String(token)
         copy.makeContiguousUTF8()
         return copy.utf8.withContiguousStorageIfAvailable { lookup(bytes: $0, policy: policy, accept: accept) } ?? nil
     }

@@ -27,16 +27,18 @@ struct DecisionContext {
                             challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
         }
         var mutations = HeaderMutations(remove: spoofed)
-        let winner = policy.entries[entry].entry
+        // The entry object, and its fields read in place: a copy of the `Entry` value would
+        // retain and release each of its strings and arrays.
+        let winner = policy.entries[entry]
         if let token {
-            for claim in winner.forwardedClaims {
+            for claim in winner.entry.forwardedClaims {
                 if let value = token.claim(claim.path).flatMap(Self.headerValue) {
                     mutations.set.append(HTTPHeader(name: claim.header, value: value))
                 }
             }
         }
         for place in foundAt {
-            let own = winner.tokenLocations.first { place.isPlace(of: $0) }
+            let own = winner.entry.tokenLocations.first { place.isPlace(of: $0) }
             guard !(own?.passthrough ?? false) else { continue }
             switch place.source {
             case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }
@@ -44,7 +46,7 @@ struct DecisionContext {
             case .cookie: if !mutations.removeCookies.contains(place.name) { mutations.removeCookies.append(place.name) }
             }
         }
-        return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.name, mutations: mutations,
+        return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.entry.name, mutations: mutations,
                         challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
     }
 
@@ -80,7 +82,8 @@ struct DecisionContext {
             text = parts.joined(separator: ",")
         default: return nil
         }
-        return text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) ? nil : text
+        let unsafe = ASCII.withBytes(text) { bytes in bytes.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F } }
+        return unsafe ? nil : text
     }
 
     // MARK: explanation

@@ -40,7 +40,7 @@ extension LoadedPolicy {
         }
 
         let extraction = TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting))
-        let token: String, foundAt: [FoundToken]
+        let token: Substring, foundAt: [FoundToken]
         switch extraction {
         case .none: return context.deny(401, .tokenMissing, presented: false)
         case .ambiguous: return context.deny(401, .tokenAmbiguous)
@@ -131,18 +131,20 @@ extension LoadedPolicy {
         // whole decision, so the walk need not retain and release the table or a node per
         // label (likewise for paths); on a shared policy each of those is a write to a
         // cache line every thread reads.
+        // Nodes are named by index and read in place, never held in a variable: a node
+        // held is a node retained.
         return domainTable.withUnsafeBufferPointer { table in
-            unowned(unsafe) var node = table[0]
+            var current = 0
             var fellOff = false
             _ = labels.forEachLabelUTF8 { label in
-                guard let next = node.edges.lookup(label) else {
+                guard let next = table[current].edges.lookup(label) else {
                     fellOff = true
                     return false
                 }
-                node = table[Int(next)]
+                current = Int(next)
                 return true
             }
-            return fellOff ? node.fallOffClass : node.endClass
+            return fellOff ? table[current].fallOffClass : table[current].endClass
         }
     }
 
@@ -151,14 +153,14 @@ extension LoadedPolicy {
         var current = root
         pathTable.withUnsafeBufferPointer { table in
             _ = segments.forEachSegmentUTF8 { segment in
-                unowned(unsafe) let node = table[Int(current)]
-                if node.isSink { return false }
-                if let next = node.exact.lookup(segment) {
+                let index = Int(current)
+                if table[index].isSink { return false }
+                if let next = table[index].exact.lookup(segment) {
                     current = next
-                } else if let next = node.folded.lookupFoldingASCII(segment) {
+                } else if let next = table[index].folded.lookupFoldingASCII(segment) {
                     current = next
                 } else {
-                    current = node.other
+                    current = table[index].other
                 }
                 return true
             }
@@ -186,8 +188,9 @@ extension LoadedPolicy {
     func forwardedHeadersPresent(in headers: [HTTPHeader]) -> [String] {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
-        for header in headers where forwardedHeaders.contains(where: { header.isAlias(of: $0) }) {
-            let spelled = header.name.lowercased()
+        // By index: a copied header would retain both of its strings, on every request.
+        for index in headers.indices where forwardedHeaders.contains(where: { headers[index].isAlias(of: $0) }) {
+            let spelled = headers[index].name.lowercased()
             if !present.contains(spelled) { present.append(spelled) }
         }
         return present.sorted()

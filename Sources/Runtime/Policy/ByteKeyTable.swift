@@ -4,42 +4,59 @@
 /// or `Substring` is made, and the hash is FNV-1a over the bytes (keys come from the
 /// bundle, requests only probe). `lookupFoldingASCII` hashes and compares the bytes as
 /// if lowercased, so a case-insensitive edge needs no lowercased copy of the segment.
-final class ByteKeyTable: Sendable {
-    private let slots: [Int32]
-    private let mask: Int
-    private let storage: [UInt8]
-    private let starts: [Int]
-    private let lengths: [Int]
-    private let values: [UInt32]
+///
+/// The table lives in three buffers it allocates once and never changes (hence
+/// `@unchecked Sendable`: nothing is written after `init`). A lookup reads them through raw
+/// pointers, so walking a domain or a path costs no reference counting: Swift arrays held
+/// by a class are retained and released around each read, and on a policy shared by every
+/// thread each of those is a write to a cache line all cores read.
+final class ByteKeyTable: @unchecked Sendable {
+    private struct Key {
+        let start: Int
+        let length: Int
+        let value: UInt32
+    }
 
-    var isEmpty: Bool { values.isEmpty }
+    /// Open addressing, linear probing: an index into `keys`, or -1 for an empty slot.
+    private let slots: UnsafeMutableBufferPointer<Int32>
+    private let mask: Int
+    private let keys: UnsafeMutableBufferPointer<Key>
+    /// Every key's bytes, back to back.
+    private let storage: UnsafeMutableBufferPointer<UInt8>
+
+    var isEmpty: Bool { keys.isEmpty }
 
     init(_ entries: [(key: String, value: UInt32)]) {
-        var storage: [UInt8] = []
-        var starts: [Int] = [], lengths: [Int] = [], values: [UInt32] = []
+        var bytes: [UInt8] = []
+        var keys: [Key] = []
         for (key, value) in entries {
-            starts.append(storage.count)
-            storage.append(contentsOf: key.utf8)
-            lengths.append(key.utf8.count)
-            values.append(value)
+            keys.append(Key(start: bytes.count, length: key.utf8.count, value: value))
+            bytes.append(contentsOf: key.utf8)
         }
         var capacity = 4
         while capacity < entries.count * 2 { capacity <<= 1 }
         var slots = [Int32](repeating: -1, count: entries.isEmpty ? 0 : capacity)
         let mask = capacity - 1
-        for index in 0..<values.count {
-            var slot = storage.withUnsafeBufferPointer { buffer in
-                Int(truncatingIfNeeded: Self.hash(UnsafeBufferPointer(rebasing: buffer[starts[index]..<(starts[index] + lengths[index])]), fold: false))
-            } & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
+        bytes.withUnsafeBufferPointer { buffer in
+            for (index, key) in keys.enumerated() {
+                var slot = Int(truncatingIfNeeded: Self.hash(UnsafeBufferPointer(rebasing: buffer[key.start..<(key.start + key.length)]), fold: false)) & mask
+                while slots[slot] >= 0 { slot = (slot + 1) & mask }
+                slots[slot] = Int32(index)
+            }
         }
-        self.slots = slots
         self.mask = mask
-        self.storage = storage
-        self.starts = starts
-        self.lengths = lengths
-        self.values = values
+        self.slots = .allocate(capacity: slots.count)
+        _ = self.slots.initialize(from: slots)
+        self.keys = .allocate(capacity: keys.count)
+        _ = self.keys.initialize(from: keys)
+        self.storage = .allocate(capacity: bytes.count)
+        _ = self.storage.initialize(from: bytes)
+    }
+
+    deinit {
+        slots.deallocate()
+        keys.deallocate()
+        storage.deallocate()
     }
 
     @inline(__always)
@@ -54,15 +71,16 @@ final class ByteKeyTable: Sendable {
     }
 
     private func find(_ key: UnsafeBufferPointer<UInt8>, fold: Bool) -> UInt32? {
-        guard !values.isEmpty else { return nil }
+        guard !keys.isEmpty else { return nil }
         var slot = Int(truncatingIfNeeded: Self.hash(key, fold: fold)) & mask
-        return storage.withUnsafeBufferPointer { stored in
-            while true {
-                let index = Int(slots[slot])
-                if index < 0 { return nil }
-                if lengths[index] == key.count, Self.equal(stored, from: starts[index], key, fold: fold) { return values[index] }
-                slot = (slot + 1) & mask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { return nil }
+            let candidate = keys[index]
+            if candidate.length == key.count, Self.equal(UnsafeBufferPointer(storage), from: candidate.start, key, fold: fold) {
+                return candidate.value
             }
+            slot = (slot + 1) & mask
         }
     }
 

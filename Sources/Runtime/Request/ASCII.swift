@@ -71,7 +71,9 @@ enum ASCII {
 
     /// ASCII case-insensitive equality of two byte sequences.
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        withBytes(a) { x in
+        // The lengths first: most header names differ there, and `utf8.count` is stored.
+        guard a.utf8.count == b.utf8.count else { return false }
+        return withBytes(a) { x in
             withBytes(b) { y in
                 guard x.count == y.count else { return false }
                 for i in 0..<x.count where lowercased(x[i]) != lowercased(y[i]) { return false }
@@ -85,7 +87,8 @@ enum ASCII {
     /// (``!#$%&'*+-.^_`|~``) the same, since they all become `_` there: `X_User_Id`,
     /// `x.user.id` and `x-user-id` are one header. `canonical` must be lowercase.
     static func equalsHeaderName(_ name: String, canonical: String) -> Bool {
-        withBytes(name) { x in
+        guard name.utf8.count == canonical.utf8.count else { return false }
+        return withBytes(name) { x in
             withBytes(canonical) { y in
                 guard x.count == y.count else { return false }
                 for i in 0..<x.count where headerNameFold(x[i]) != headerNameFold(y[i]) { return false }

@@ -32,10 +32,11 @@ public enum HeaderLookup {
             var index: Int
 
             public mutating func next() -> String? {
+                // Fields read in place: copying a header would retain both of its strings.
                 while index < headers.count {
-                    let header = headers[index]
+                    let current = index
                     index += 1
-                    if ASCII.equalsIgnoringCase(header.name, name) { return header.value }
+                    if ASCII.equalsIgnoringCase(headers[current].name, name) { return headers[current].value }
                 }
                 return nil
             }

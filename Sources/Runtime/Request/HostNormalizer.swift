@@ -29,7 +29,15 @@ public enum HostNormalizer {
         func invalid(_ offset: Int, _ reason: StaticString) -> Outcome {
             .refused(BadRequest(.invalidHost, in: original, at: offset, reason: reason))
         }
-        if isCanonicalName(b) { return .host(.name(original, labelsReversed: HostLabels(name: original))) }
+        // The common cases in one pass: a name already in canonical form, alone or with a
+        // port (`api.example.com:443`). Anything else takes the full way below, which
+        // finds the problem (or the canonical form).
+        let nameEnd = canonicalNameEnd(b)
+        if nameEnd > 0, nameEnd == b.count { return .host(.name(original, labelsReversed: HostLabels(name: original))) }
+        if nameEnd > 0, nameEnd < b.count, b[nameEnd] == ASCII.colon, checkPort(b, from: nameEnd + 1) == nil {
+            let name = String(decoding: UnsafeBufferPointer(rebasing: b[..<nameEnd]), as: UTF8.self)
+            return .host(.name(name, labelsReversed: HostLabels(name: name)))
+        }
         let n = b.count
         if let at = b.firstIndex(of: ASCII.at) { return invalid(at, "userinfo is not allowed in a host") }
 
@@ -95,22 +103,25 @@ public enum HostNormalizer {
         return .host(.name(name, labelsReversed: HostLabels(name: name)))
     }
 
-    /// The common case in one pass: a name already in canonical form (lowercase letters,
-    /// digits, `-` and `_` labels, no empty label, no trailing dot, no port, a last label
-    /// that is not numeric), which normalises to itself. Anything else takes the full way,
-    /// which finds the problem (or the canonical form).
-    static func isCanonicalName(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Where the canonical name at the start of `b` ends: `b.count` when all of `b` is a
+    /// name already in canonical form (lowercase letters, digits, `-` and `_` labels, no
+    /// empty label, no trailing dot, a last label that is not numeric), else the offset of
+    /// the first byte outside such a name when what precedes it is one, else 0.
+    static func canonicalNameEnd(_ b: UnsafeBufferPointer<UInt8>) -> Int {
         var labelStart = 0
+        var end = b.count
         for i in 0..<b.count {
             let byte = b[i]
             if byte == ASCII.dot {
-                if i == labelStart { return false }
+                if i == labelStart { return 0 }
                 labelStart = i + 1
             } else if !ASCII.isMember(byte, low: 0x03FF_2000_0000_0000, high: 0x07FF_FFFE_8000_0000) {
-                return false  // not a lowercase letter, a digit, `-` or `_`
+                end = i  // not a lowercase letter, a digit, `-` or `_`
+                break
             }
         }
-        return labelStart < b.count && !looksNumeric(UnsafeBufferPointer(rebasing: b[labelStart...]))
+        guard labelStart < end, !looksNumeric(UnsafeBufferPointer(rebasing: b[labelStart..<end])) else { return 0 }
+        return end
     }
 
     /// `nil` when `b[from...]` is a valid port, otherwise why not.

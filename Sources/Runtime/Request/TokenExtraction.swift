@@ -5,8 +5,11 @@ public enum TokenExtraction: Sendable, Equatable {
     /// No location held a token.
     case none
     /// Exactly one distinct token, and every place it was found (to remove it from the
-    /// request before forwarding, unless the place is `passthrough`).
-    case token(String, foundAt: [FoundToken])
+    /// request before forwarding, unless the place is `passthrough`). The token is a slice
+    /// of the text it was read from (the header value, or the decoded parameter or
+    /// cookie), so finding it copies nothing: a repeated token that the verified-token
+    /// cache holds is never copied at all.
+    case token(Substring, foundAt: [FoundToken])
     /// Different tokens: 401 `token_ambiguous`.
     case ambiguous
     /// A location held its prefix and nothing after it: 401 `token_malformed`.
@@ -14,7 +17,7 @@ public enum TokenExtraction: Sendable, Equatable {
 
     /// The token, when exactly one was found.
     public var token: String? {
-        if case .token(let token, _) = self { return token }
+        if case .token(let token, _) = self { return String(token) }
         return nil
     }
 }

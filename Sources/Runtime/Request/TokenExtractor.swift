@@ -142,7 +142,7 @@ public enum TokenExtractor {
         var result: TokenExtraction {
             if isAmbiguous { return .ambiguous }
             guard let token else { return .none }
-            return token.isEmpty ? .empty : .token(String(token), foundAt: places)
+            return token.isEmpty ? .empty : .token(token, foundAt: places)
         }
     }
 }
