@@ -9,13 +9,18 @@ extension LoadedPolicy {
     public func decide(_ request: HTTPRequest, now: Double, explain: Bool = false) -> Decision {
         var context = DecisionContext(policy: self, explain: explain)
         context.spoofed = forwardedHeadersPresent(in: request.headers)
-        let normalized: NormalizedRequest
         switch RequestNormalizer.outcome(request) {
         case .refused(let problem):
             return context.deny(400, .badRequest, detail: .badRequest(problem))
-        case .normalized(let value):
-            normalized = value
+        case .normalized(let normalized):
+            // Passed on as the payload it is: copied out into a variable, the normalised
+            // request would be retained field by field, and released again with the outcome.
+            return decide(normalized, now: now, explain: explain, context: &context)
         }
+    }
+
+    /// The steps after normalisation.
+    private func decide(_ normalized: NormalizedRequest, now: Double, explain: Bool, context: inout DecisionContext) -> Decision {
         let domainClass = self.domainClass(of: normalized.host)
         let nodeIndex = pathNode(from: classRoots[Int(domainClass)], segments: normalized.pathSegments)
         let methodBit = MethodMask.bit(of: normalized.method)
