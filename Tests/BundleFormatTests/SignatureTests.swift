@@ -12,6 +12,7 @@ final class SignatureTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
+        defer { directory = nil }
         try FileManager.default.removeItem(at: directory)
     }
 

@@ -18,6 +18,7 @@ final class BundleReloadTests: XCTestCase {
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: directory)
+        directory = nil
     }
 
     /// The fixture's program under another revision.

@@ -11,6 +11,12 @@ final class ExtAuthzGRPCTests: XCTestCase {
         fixture = try ServiceFixture()
     }
 
+    /// XCTest keeps every test case object until the process ends: drop the fixture, so it
+    /// does not outlive its test (and LeakSanitizer sees only what the code under test keeps).
+    override func tearDown() {
+        fixture = nil
+    }
+
     func checkRequest(host: String = "api.example.com", path: String = "/v1/items", headers: [String: String] = [:]) -> Envoy_Service_Auth_V3_CheckRequest {
         .with {
             $0.attributes.request.http = .with {

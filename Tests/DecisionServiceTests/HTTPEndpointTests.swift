@@ -17,6 +17,12 @@ final class ExtAuthzHTTPTests: XCTestCase {
         fixture = try ServiceFixture()
     }
 
+    /// XCTest keeps every test case object until the process ends: drop the fixture, so it
+    /// does not outlive its test (and LeakSanitizer sees only what the code under test keeps).
+    override func tearDown() {
+        fixture = nil
+    }
+
     func testAllowIsExactly200WithClaimsAndHeadersToRemove() {
         let endpoint = ExtAuthzHTTP(core: fixture.core, pathPrefix: "/authz")
         let reply = endpoint.reply(to: head("/authz/v1/items", [("host", "api.example.com"), ("authorization", "Bearer \(fixture.token())"),
@@ -70,6 +76,12 @@ final class ForwardAuthTests: XCTestCase {
 
     override func setUpWithError() throws {
         fixture = try ServiceFixture()
+    }
+
+    /// XCTest keeps every test case object until the process ends: drop the fixture, so it
+    /// does not outlive its test (and LeakSanitizer sees only what the code under test keeps).
+    override func tearDown() {
+        fixture = nil
     }
 
     func original(_ extra: [(String, String)] = [], uri: String = "/v1/items", host: String = "api.example.com") -> HTTPRequestHead {

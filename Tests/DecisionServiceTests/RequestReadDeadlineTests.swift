@@ -12,6 +12,15 @@ import XCTest
 /// or with a request awaiting its answer, is not timed. Most cases run the handlers every
 /// accepted connection gets (`installConnectionHandlers`), NIO's HTTP codecs included.
 final class RequestReadDeadlineTests: XCTestCase {
+    /// A loopback listener a test opened, closed (awaited) after the test. Not a teardown
+    /// block: XCTest keeps those, and what they capture, until the process ends.
+    var openListener: HTTPListener?
+
+    override func tearDown() async throws {
+        await openListener?.close()
+        openListener = nil
+    }
+
     struct Always200: HTTPEndpoint {
         var transport: String { "test" }
         func reply(to head: HTTPRequestHead, peer: SocketAddress?) -> HTTPReply { HTTPReply(status: 200, body: "ok") }
@@ -146,8 +155,8 @@ final class RequestReadDeadlineTests: XCTestCase {
         // below would never be timed.
         let listener = try await HTTPListener.bind(ListenAddress(host: "127.0.0.1", port: 0), name: "test", endpoint: AnswersSoon(),
                                                    limits: HTTPListener.Limits(idleTimeout: .seconds(60), requestReadTimeout: .milliseconds(500)))
+        openListener = listener
         let port = try XCTUnwrap(listener.boundAddress?.port)
-        addTeardownBlock { await listener.close() }
         let client = try LoopbackClient(port: port)
         defer { client.close() }
         let request = "GET /auth HTTP/1.1\r\nHost: a\r\n\r\n"

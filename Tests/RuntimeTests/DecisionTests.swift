@@ -10,6 +10,12 @@ final class DecisionTests: XCTestCase {
         fixture = try DecisionFixture()
     }
 
+    /// XCTest keeps every test case object until the process ends: drop the fixture, so it
+    /// does not outlive its test (and LeakSanitizer sees only what the code under test keeps).
+    override func tearDown() {
+        fixture = nil
+    }
+
     func bearer(_ token: String) -> [(String, String)] { [("Authorization", "Bearer " + token)] }
 
     func assertDecision(_ decision: Decision, _ status: Int, _ reason: Decision.Reason, entry: String?,
