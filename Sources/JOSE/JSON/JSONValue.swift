@@ -26,24 +26,26 @@ public enum JSONValue: Sendable, Hashable {
     /// (The parser refuses an object with two canonically equivalent names as duplicates,
     /// so no object has two members a looser comparison would confuse.)
     public subscript(member name: String) -> JSONValue? {
-        guard case .object(let members, _) = self else { return nil }
-        let key = JSONMember.nameKey(name), short = name.utf8.count <= JSONMember.keyBytes
-        var index = 0
-        while index < members.count {
-            // One integer per member; it is the whole name when the name is short.
-            if members[index].nameKey == key, short || UTF8Bytes.equal(members[index].name, name) {
-                return members[index].value
-            }
-            index += 1
-        }
-        return nil
+        guard case .object(let members, _) = self, let index = Self.index(of: name, in: members) else { return nil }
+        return members[index].value
     }
 
     /// The object member (name, spans and value) named `name`, compared byte for byte.
     public func member(_ name: String) -> JSONMember? {
-        guard case .object(let members, _) = self else { return nil }
-        let key = JSONMember.nameKey(name)
-        for member in members where member.nameKey == key && UTF8Bytes.equal(member.name, name) { return member }
+        guard case .object(let members, _) = self, let index = Self.index(of: name, in: members) else { return nil }
+        return members[index]
+    }
+
+    /// Where the member named `name` is, reading members in place (a copy would retain its
+    /// parts): one integer per member, which is the whole name when the name is short.
+    @inline(__always)
+    private static func index(of name: String, in members: [JSONMember]) -> Int? {
+        let key = JSONMember.nameKey(name), short = name.utf8.count <= JSONMember.keyBytes
+        var index = 0
+        while index < members.count {
+            if members[index].nameKey == key, short || UTF8Bytes.equal(members[index].name, name) { return index }
+            index += 1
+        }
         return nil
     }
 

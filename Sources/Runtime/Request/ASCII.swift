@@ -75,7 +75,6 @@ enum ASCII {
         guard a.utf8.count == b.utf8.count else { return false }
         return withBytes(a) { x in
             withBytes(b) { y in
-                guard x.count == y.count else { return false }
                 for i in 0..<x.count where lowercased(x[i]) != lowercased(y[i]) { return false }
                 return true
             }
@@ -90,7 +89,6 @@ enum ASCII {
         guard name.utf8.count == canonical.utf8.count else { return false }
         return withBytes(name) { x in
             withBytes(canonical) { y in
-                guard x.count == y.count else { return false }
                 for i in 0..<x.count where headerNameFold(x[i]) != headerNameFold(y[i]) { return false }
                 return true
             }

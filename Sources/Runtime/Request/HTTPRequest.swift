@@ -40,6 +40,6 @@ public struct HTTPHeader: Sendable, Hashable {
     /// `canonical` (lowercase): letters case-insensitive, every punctuation character the
     /// same, so `X_User_Id` and `x.user.id` are `x-user-id` there.
     public func isAlias(of canonical: String) -> Bool {
-        name.utf8.count == canonical.utf8.count && ASCII.equalsHeaderName(name, canonical: canonical)
+        ASCII.equalsHeaderName(name, canonical: canonical)
     }
 }

@@ -23,7 +23,7 @@ public enum RequestNormalizer {
         guard isToken(request.method) else { return .refused(BadRequest(.invalidMethod, in: request.method, at: 0)) }
         var hostHeader: String?
         var hostHeaders = 0
-        for header in request.headers where header.name.utf8.count == 4 && ASCII.equalsIgnoringCase(header.name, "host") {
+        for header in request.headers where ASCII.equalsIgnoringCase(header.name, "host") {
             hostHeaders += 1
             if hostHeaders > 1 {
                 return .refused(BadRequest(.twoHostHeaders, in: header.value, at: 0))
