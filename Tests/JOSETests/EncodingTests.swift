@@ -119,4 +119,24 @@ final class EncodingTests: XCTestCase {
         XCTAssertNotNil(object.member("kid"))
         XCTAssertNil(object.member("\u{212A}id"))
     }
+
+    /// The duplicate check compares member keys: names that share their first bytes but
+    /// differ later are distinct, equal long names are duplicates, and names equal only
+    /// under canonical equivalence (which a key of bytes cannot see) are still refused.
+    func testDuplicateCheckThroughKeys() throws {
+        XCTAssertNil(parseError(#"{"groupsA":1,"groupsB":2,"groups":3,"group":4}"#))
+        XCTAssertEqual(parseError(#"{"permissions":1,"permissionz":2,"permissions":3}"#)?.kind, .duplicateMember("permissions"))
+        XCTAssertEqual(parseError(#"{"abc":1,"abc":2}"#)?.kind, .duplicateMember("abc"))
+        XCTAssertEqual(parseError(#"{"Kid":1,"\#u{212A}id":2}"#)?.kind, .duplicateMember("\u{212A}id"))
+        XCTAssertEqual(parseError(#"{"\#u{212A}id":1,"Kid":2}"#)?.kind, .duplicateMember("Kid"))
+        XCTAssertEqual(parseError(#"{"\#u{E9}":1,"e\#u{301}":2}"#)?.kind, .duplicateMember("e\u{301}"))
+        let long = String(repeating: "y", count: 200)
+        XCTAssertEqual(parseError("{\"\(long)\":1,\"\(long)\":2}")?.kind, .duplicateMember(long))
+        XCTAssertNil(parseError("{\"\(long)\":1,\"\(long)z\":2}"))
+        let object = try StrictJSON.parse(Array(#"{"permissions":1,"permissionz":2,"abc":3}"#.utf8))
+        XCTAssertEqual(object[member: "permissionz"]?.numberValue?.double, 2)
+        XCTAssertEqual(object[member: JSONMemberName("permissions")]?.numberValue?.double, 1)
+        XCTAssertEqual(object[member: JSONMemberName("abc")]?.numberValue?.double, 3)
+        XCTAssertNil(object[member: JSONMemberName("permission")])
+    }
 }

@@ -15,7 +15,7 @@ enum IdentityClaims {
     /// When a subject is configured, `sub` must be a string equal to it.
     static func checkSubject(_ payload: JSONValue, policy: TokenPolicy) -> VerificationFailure? {
         guard let expected = policy.subject else { return nil }
-        let found = payload[member: "sub"]?.stringValue
+        let found = payload[member: .sub]?.stringValue
         if same(found, expected) { return nil }
         return VerificationFailure(.subjectMismatch(found: found, expected: expected))
     }
@@ -23,7 +23,7 @@ enum IdentityClaims {
     /// When audiences are configured, `aud` (a string or an array of strings) must name one.
     static func checkAudience(_ payload: JSONValue, policy: TokenPolicy) -> VerificationFailure? {
         guard !policy.audiences.isEmpty else { return nil }
-        switch payload[member: "aud"] {
+        switch payload[member: .aud] {
         case .string(let audience, _)?:
             if policy.audiences.contains(where: { same(audience, $0) }) { return nil }
         case .array(let elements, _)?:

@@ -4,10 +4,10 @@
 /// the future when iat > now + s; lifetime exceeded when exp − iat > maxLifetime.
 enum TimeClaims {
     /// A NumericDate member: absent, a finite number, or malformed (strings, `1e400`, ...).
-    static func numericDate(_ name: String, in payload: JSONValue) -> Result<Double?, VerificationFailure> {
+    static func numericDate(_ name: JSONMemberName, in payload: JSONValue) -> Result<Double?, VerificationFailure> {
         guard let value = payload[member: name] else { return .success(nil) }
         guard case .number(let number, _) = value, let seconds = number.double else {
-            return .failure(.malformed(.claimNotNumber(name)))
+            return .failure(.malformed(.claimNotNumber(name.text)))
         }
         return .success(seconds)
     }
@@ -15,7 +15,7 @@ enum TimeClaims {
     static func check(_ payload: JSONValue, policy: TokenPolicy, now: Double) -> VerificationFailure? {
         let skew = policy.clockSkew
         let exp: Double?
-        switch numericDate("exp", in: payload) {
+        switch numericDate(.exp, in: payload) {
         case .failure(let failure): return failure
         case .success(let value): exp = value
         }
@@ -25,14 +25,14 @@ enum TimeClaims {
             return .malformed(.missingExpiration)
         }
 
-        switch numericDate("nbf", in: payload) {
+        switch numericDate(.nbf, in: payload) {
         case .failure(let failure): return failure
         case .success(let nbf):
             if let nbf, now < nbf - skew { return VerificationFailure(.notYetValid(nbf: nbf, now: now, skew: skew)) }
         }
 
         let iat: Double?
-        switch numericDate("iat", in: payload) {
+        switch numericDate(.iat, in: payload) {
         case .failure(let failure): return failure
         case .success(let value): iat = value
         }

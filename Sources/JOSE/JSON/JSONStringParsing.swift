@@ -2,6 +2,17 @@
 extension JSONParser {
     /// Parses a string starting at the opening quote; leaves `position` after the closing one.
     mutating func parseString() throws(JSONParseError) -> String {
+        try parseString(keyed: false)
+    }
+
+    /// Parses a member name, and makes its lookup key (``JSONMember/nameKey(bytes:)``)
+    /// from the bytes just read into `nameKey`.
+    mutating func parseMemberName() throws(JSONParseError) -> String {
+        try parseString(keyed: true)
+    }
+
+    @inline(__always)
+    private mutating func parseString(keyed: Bool) throws(JSONParseError) -> String {
         position += 1
         let contentStart = position
         // Fast path: no escapes, so the text is a slice of the input.
@@ -12,6 +23,7 @@ extension JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<position])
                 position += 1
+                if keyed { nameKey = JSONMember.nameKey(bytes: content) }
                 return WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
@@ -25,6 +37,7 @@ extension JSONParser {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
+                if keyed { nameKey = scratch.withUnsafeBufferPointer { JSONMember.nameKey(bytes: $0) } }
                 return String(decoding: scratch, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") {

@@ -26,24 +26,29 @@ public enum JSONValue: Sendable, Hashable {
     /// (The parser refuses an object with two canonically equivalent names as duplicates,
     /// so no object has two members a looser comparison would confuse.)
     public subscript(member name: String) -> JSONValue? {
+        self[member: JSONMemberName(name)]
+    }
+
+    /// The member named `name` when this is an object, with the name's key made once (for
+    /// names looked up in every token: registered claims, a policy's claim paths).
+    public subscript(member name: JSONMemberName) -> JSONValue? {
         guard case .object(let members, _) = self, let index = Self.index(of: name, in: members) else { return nil }
         return members[index].value
     }
 
     /// The object member (name, spans and value) named `name`, compared byte for byte.
     public func member(_ name: String) -> JSONMember? {
-        guard case .object(let members, _) = self, let index = Self.index(of: name, in: members) else { return nil }
+        guard case .object(let members, _) = self, let index = Self.index(of: JSONMemberName(name), in: members) else { return nil }
         return members[index]
     }
 
     /// Where the member named `name` is, reading members in place (a copy would retain its
     /// parts): one integer per member, which is the whole name when the name is short.
     @inline(__always)
-    private static func index(of name: String, in members: [JSONMember]) -> Int? {
-        let key = JSONMember.nameKey(name), short = name.utf8.count <= JSONMember.keyBytes
+    private static func index(of name: JSONMemberName, in members: [JSONMember]) -> Int? {
         var index = 0
         while index < members.count {
-            if members[index].nameKey == key, short || UTF8Bytes.equal(members[index].name, name) { return index }
+            if members[index].nameKey == name.key, name.isShort || UTF8Bytes.equal(members[index].name, name.text) { return index }
             index += 1
         }
         return nil
@@ -100,36 +105,74 @@ public struct JSONMember: Sendable, Hashable {
     public let nameSpan: Range<Int>
     /// The member's value.
     public let value: JSONValue
-    /// The name's length and first bytes in one integer (``nameKey(_:)``), so a lookup
-    /// compares one integer per member: claim names are short, and comparing `String`s
-    /// costs far more than their few bytes.
+    /// The name's length, ASCII-ness and first bytes in one integer (``nameKey(_:)``), so
+    /// a lookup compares one integer per member: claim names are short, and comparing
+    /// `String`s costs far more than their few bytes.
     let nameKey: UInt64
 
     /// Creates a member.
     public init(name: String, nameSpan: Range<Int>, value: JSONValue) {
+        self.init(name: name, nameSpan: nameSpan, value: value, nameKey: Self.nameKey(name))
+    }
+
+    /// Creates a member whose key the parser made from the name's bytes.
+    init(name: String, nameSpan: Range<Int>, value: JSONValue, nameKey: UInt64) {
         self.name = name
         self.nameSpan = nameSpan
         self.value = value
-        nameKey = Self.nameKey(name)
+        self.nameKey = nameKey
     }
 
     /// Names of at most this many UTF-8 bytes are all in their key.
     static let keyBytes = 7
+    /// Set in the key of a name with a byte of 0x80 or more.
+    static let nonASCIIBit: UInt64 = 1 << 63
 
-    /// The length (up to 255) in the top byte, the first `keyBytes` bytes below it: equal
-    /// names have equal keys, and for names of at most `keyBytes` bytes equal keys mean
-    /// equal names.
+    /// The length (up to 127) in bits 56-62, whether some byte is not ASCII in bit 63, the
+    /// first `keyBytes` bytes below: equal names have equal keys, for names of at most
+    /// `keyBytes` bytes equal keys mean equal names, and two ASCII names (bit 63 clear)
+    /// with different keys differ even under Unicode canonical equivalence.
     static func nameKey(_ name: String) -> UInt64 {
-        let count = name.utf8.count
-        var key = UInt64(min(count, 255)) << 56
-        let read: Void? = name.utf8.withContiguousStorageIfAvailable { bytes in
-            for index in 0..<min(keyBytes, bytes.count) { key |= UInt64(bytes[index]) << UInt64(8 * index) }
-        }
-        if read == nil {
-            for (index, byte) in name.utf8.prefix(keyBytes).enumerated() { key |= UInt64(byte) << UInt64(8 * index) }
-        }
-        return key
+        var name = name
+        return name.withUTF8 { nameKey(bytes: $0) }
     }
+
+    /// ``nameKey(_:)`` of a name given as its UTF-8 bytes.
+    @inline(__always)
+    static func nameKey(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var key = UInt64(min(bytes.count, 127)) << 56
+        var high: UInt8 = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            high |= byte
+            if index < keyBytes { key |= UInt64(byte) << UInt64(8 * index) }
+        }
+        return high & 0x80 == 0 ? key : key | nonASCIIBit
+    }
+}
+
+/// A member name with its lookup key made once: what a lookup made in every token (a
+/// registered claim, a header parameter, a policy's claim path) is built from at start-up.
+public struct JSONMemberName: Sendable, Hashable {
+    /// The name.
+    public let text: String
+    /// ``JSONMember/nameKey(_:)`` of `text`.
+    let key: UInt64
+    /// Whether the key holds the whole name (so equal keys mean equal names).
+    let isShort: Bool
+
+    /// Makes the key of `text`.
+    public init(_ text: String) {
+        self.text = text
+        key = JSONMember.nameKey(text)
+        isShort = text.utf8.count <= JSONMember.keyBytes
+    }
+
+    // Registered claims (RFC 7519 §4.1) and the header parameters a verifier reads.
+    static let iss = JSONMemberName("iss"), sub = JSONMemberName("sub"), aud = JSONMemberName("aud")
+    static let exp = JSONMemberName("exp"), nbf = JSONMemberName("nbf"), iat = JSONMemberName("iat")
+    static let alg = JSONMemberName("alg"), crit = JSONMemberName("crit"), b64 = JSONMemberName("b64")
+    static let kid = JSONMemberName("kid"), typ = JSONMemberName("typ")
 }
 
 /// A JSON number: its exact source text and, when finite, its nearest `Double`.

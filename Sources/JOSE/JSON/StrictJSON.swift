@@ -32,6 +32,8 @@ struct JSONParser {
     /// container is copied out once at its exact size, so parsing never grows arrays.
     var memberStack: [JSONMember] = []
     var elementStack: [JSONValue] = []
+    /// The key of the member name ``parseMemberName()`` read last.
+    var nameKey: UInt64 = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -126,16 +128,17 @@ struct JSONParser {
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[position] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(bytes[position])) }
             let nameStart = position
-            let name = try parseString()
+            let name = try parseMemberName()
+            let key = nameKey
             let nameSpan = nameStart..<position
-            try checkUnique(name, in: memberStack[base...], seen: &seen, at: nameStart)
+            try checkUnique(name, key: key, in: memberStack[base...], seen: &seen, at: nameStart)
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[position] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(bytes[position])) }
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value))
+            memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value, nameKey: key))
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[position] {
@@ -174,9 +177,16 @@ struct JSONParser {
         return elements
     }
 
-    /// Duplicate names are rejected. Objects in tokens are small, so a linear scan is
-    /// used until an object grows past 16 members; larger ones switch to a hash set.
-    func checkUnique(_ name: String, in members: ArraySlice<JSONMember>, seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
+    /// Duplicate names are rejected, and so are names equal under Unicode canonical
+    /// equivalence (which a byte-exact lookup would treat as two members). Objects in
+    /// tokens are small, so a linear scan is used until an object grows past 16 members;
+    /// larger ones switch to a hash set (of `String`, which compares canonically).
+    ///
+    /// The scan compares keys: two ASCII names are equivalent only when their bytes are
+    /// equal, so when neither key has ``JSONMember/nonASCIIBit`` different keys mean
+    /// different names, and equal keys of short names mean the same name; anything else
+    /// (a long name, a non-ASCII one) is compared as `String`s.
+    func checkUnique(_ name: String, key: UInt64, in members: ArraySlice<JSONMember>, seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
         if seen == nil, members.count >= 16 {
             var set = Set<String>(minimumCapacity: 64)
             for member in members { set.insert(member.name) }
@@ -186,8 +196,17 @@ struct JSONParser {
             if !seen!.insert(name).inserted { throw fail(.duplicateMember(name), at: offset) }
             return
         }
-        for member in members where member.name == name {
-            throw fail(.duplicateMember(name), at: offset)
+        let lengthField: UInt64 = 0x7F << 56
+        let shortASCII = key & JSONMember.nonASCIIBit == 0 && key & lengthField <= UInt64(JSONMember.keyBytes) << 56
+        var index = members.startIndex
+        while index < members.endIndex {
+            let other = members[index].nameKey
+            if (key | other) & JSONMember.nonASCIIBit == 0 {
+                if other == key, shortASCII || members[index].name == name { throw fail(.duplicateMember(name), at: offset) }
+            } else if members[index].name == name {
+                throw fail(.duplicateMember(name), at: offset)
+            }
+            index += 1
         }
     }
 

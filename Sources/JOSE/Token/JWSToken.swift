@@ -83,6 +83,17 @@ public struct JWSToken: Sendable {
         return current
     }
 
+    /// The claim at `path`, with the names' keys made beforehand (see ``JSONMemberName``).
+    public func claim(_ path: [JSONMemberName]) -> JSONValue? {
+        guard let first = path.first, let top = payload[member: first] else { return nil }
+        var current = top
+        for name in path.dropFirst() {
+            guard let next = current[member: name] else { return nil }
+            current = next
+        }
+        return current
+    }
+
     /// The top-level claim `name`, if present.
     public func claim(_ name: String) -> JSONValue? { payload[member: name] }
 
@@ -188,7 +199,7 @@ public struct JWSToken: Sendable {
         }
         let compact = source ?? String(decoding: bytes, as: UTF8.self)
         return .success(JWSToken(
-            header: jwsHeader, payload: payload, issuer: payload[member: "iss"]?.stringValue,
+            header: jwsHeader, payload: payload, issuer: payload[member: .iss]?.stringValue,
             compact: compact, signingInputLength: secondDot, decoded: decoded, signatureRange: signatureRange))
     }
 
@@ -223,21 +234,21 @@ public struct JWSToken: Sendable {
 
     /// `alg` present and not `none`, then `crit` and `b64`, then the types of `kid` and `typ`.
     private static func readHeader(_ header: JSONValue) -> Result<JWSHeader, VerificationFailure> {
-        guard let algValue = header[member: "alg"] else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
+        guard let algValue = header[member: .alg] else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
         guard let algName = algValue.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("alg"))) }
         if JWSAlgorithm.isNone(algName) { return .failure(VerificationFailure(.algorithmNone(algName))) }
-        if header[member: "crit"] != nil { return .failure(VerificationFailure.malformed(.critical)) }
-        if let b64 = header[member: "b64"] {
+        if header[member: .crit] != nil { return .failure(VerificationFailure.malformed(.critical)) }
+        if let b64 = header[member: .b64] {
             guard let flag = b64.boolValue else { return .failure(VerificationFailure.malformed(.headerMemberType("b64"))) }
             if !flag { return .failure(VerificationFailure.malformed(.unencodedPayload)) }
         }
         var kid: String?
-        if let value = header[member: "kid"] {
+        if let value = header[member: .kid] {
             guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("kid"))) }
             kid = text
         }
         var typ: String?
-        if let value = header[member: "typ"] {
+        if let value = header[member: .typ] {
             guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("typ"))) }
             typ = text
         }

@@ -13,9 +13,11 @@ import Darwin
 /// A `null` claim counts as absent.
 enum ClaimEvaluation {
     /// The first failing check, or nil when all hold.
-    static func firstFailure(_ checks: [ClaimCheck], payload token: JWSToken, sourceMap: [SourceLocation]) -> ClaimFailure? {
+    /// `paths` are the checks' paths with their names keyed (``RuntimeEntry/claimCheckPaths``).
+    static func firstFailure(_ checks: [ClaimCheck], paths: [[JSONMemberName]], payload token: JWSToken,
+                             sourceMap: [SourceLocation]) -> ClaimFailure? {
         for (index, check) in checks.enumerated() {
-            var value = token.claim(check.path)
+            var value = token.claim(paths[index])
             if case .null = value { value = nil }
             if holds(check.operation, value) { continue }
             let location = Int(check.source) < sourceMap.count ? sourceMap[Int(check.source)].description : "?"

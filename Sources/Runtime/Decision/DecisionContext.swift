@@ -31,8 +31,8 @@ struct DecisionContext {
         // retain and release each of its strings and arrays.
         let winner = policy.entries[entry]
         if let token {
-            for claim in winner.entry.forwardedClaims {
-                if let value = token.claim(claim.path).flatMap(Self.headerValue) {
+            for (index, claim) in winner.entry.forwardedClaims.enumerated() {
+                if let value = token.claim(winner.forwardedClaimPaths[index]).flatMap(Self.headerValue) {
                     mutations.set.append(HTTPHeader(name: claim.header, value: value))
                 }
             }

@@ -91,7 +91,7 @@ extension LoadedPolicy {
                 case .valid:
                     // Only successes are kept; the claim requirements run on every decision.
                     if !hit { tokenCache?.insert(parsed, policy: instanceID, entry: index, generation: generation.number) }
-                    if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, payload: parsed, sourceMap: program.sourceMap) {
+                    if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, paths: entry.claimCheckPaths, payload: parsed, sourceMap: program.sourceMap) {
                         failure = (403, .claimRequirementFailed, .claim(claim))
                     } else {
                         context.check(entry.entry.name, "token verified and claims hold", passed: true)

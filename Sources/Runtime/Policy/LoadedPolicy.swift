@@ -11,11 +11,17 @@ final class RuntimeEntry: Sendable {
     /// The entry's token rules with the keys it was loaded with (the bootstrap set for
     /// remote keys); a new generation reuses its `policy`.
     let verifierTemplate: JWTVerifier
+    /// The claim paths of `entry.claimChecks` and of `entry.forwardedClaims`, in their
+    /// order, with each name's lookup key made once.
+    let claimCheckPaths: [[JSONMemberName]]
+    let forwardedClaimPaths: [[JSONMemberName]]
 
     init(entry: Entry, keys: EntryKeys, verifierTemplate: JWTVerifier) {
         self.entry = entry
         self.keys = keys
         self.verifierTemplate = verifierTemplate
+        claimCheckPaths = entry.claimChecks.map { $0.path.map(JSONMemberName.init) }
+        forwardedClaimPaths = entry.forwardedClaims.map { $0.path.map(JSONMemberName.init) }
     }
 
     /// For remote keys: when a fetch (or the bootstrap) last confirmed the set in use.
