@@ -13,26 +13,53 @@ enum IdentityClaims {
     }
 
     /// When a subject is configured, `sub` must be a string equal to it.
-    static func checkSubject(_ payload: JSONValue, policy: TokenPolicy) -> VerificationFailure? {
+    static func checkSubject(_ members: [JSONMember], _ claims: RegisteredClaims, policy: TokenPolicy) -> VerificationFailure? {
         guard let expected = policy.subject else { return nil }
-        let found = payload[member: .sub]?.stringValue
+        var found: String?
+        if claims.sub >= 0, case .string(let text, _) = members[claims.sub].value { found = text }
         if same(found, expected) { return nil }
         return VerificationFailure(.subjectMismatch(found: found, expected: expected))
     }
 
     /// When audiences are configured, `aud` (a string or an array of strings) must name one.
-    static func checkAudience(_ payload: JSONValue, policy: TokenPolicy) -> VerificationFailure? {
+    static func checkAudience(_ members: [JSONMember], _ claims: RegisteredClaims, policy: TokenPolicy) -> VerificationFailure? {
         guard !policy.audiences.isEmpty else { return nil }
-        switch payload[member: .aud] {
-        case .string(let audience, _)?:
+        guard claims.aud >= 0 else { return VerificationFailure(.audienceMismatch) }
+        switch members[claims.aud].value {
+        case .string(let audience, _):
             if policy.audiences.contains(where: { same(audience, $0) }) { return nil }
-        case .array(let elements, _)?:
-            for element in elements {
-                if case .string(let audience, _) = element, policy.audiences.contains(where: { same(audience, $0) }) { return nil }
+        case .array(let elements, _):
+            for index in elements.indices {
+                if case .string(let audience, _) = elements[index], policy.audiences.contains(where: { same(audience, $0) }) { return nil }
             }
         default:
             break
         }
         return VerificationFailure(.audienceMismatch)
+    }
+}
+
+/// Where the registered claims a verifier checks (`exp`, `nbf`, `iat`, `sub`, `aud`) are
+/// among a payload's members (-1: absent), found in one scan of the member keys: the
+/// checks then read those members in place instead of looking each one up and copying it.
+struct RegisteredClaims {
+    var exp = -1, nbf = -1, iat = -1, sub = -1, aud = -1
+
+    init(_ members: [JSONMember]) {
+        // Three-byte names: the key is the whole name, so equal keys are equal names.
+        let expKey = JSONMemberName.exp.key, nbfKey = JSONMemberName.nbf.key, iatKey = JSONMemberName.iat.key
+        let subKey = JSONMemberName.sub.key, audKey = JSONMemberName.aud.key
+        var index = 0
+        while index < members.count {
+            switch members[index].nameKey {
+            case expKey: exp = index
+            case nbfKey: nbf = index
+            case iatKey: iat = index
+            case subKey: sub = index
+            case audKey: aud = index
+            default: break
+            }
+            index += 1
+        }
     }
 }

@@ -3,19 +3,20 @@
 /// With skew s: expired when now ≥ exp + s; not yet valid when now < nbf − s; issued in
 /// the future when iat > now + s; lifetime exceeded when exp − iat > maxLifetime.
 enum TimeClaims {
-    /// A NumericDate member: absent, a finite number, or malformed (strings, `1e400`, ...).
-    static func numericDate(_ name: JSONMemberName, in payload: JSONValue) -> Result<Double?, VerificationFailure> {
-        guard let value = payload[member: name] else { return .success(nil) }
-        guard case .number(let number, _) = value, let seconds = number.double else {
+    /// A NumericDate member (at `index` of `members`, -1 when absent): absent, a finite
+    /// number, or malformed (strings, `1e400`, ...). Read in place.
+    static func numericDate(_ name: JSONMemberName, at index: Int, of members: [JSONMember]) -> Result<Double?, VerificationFailure> {
+        guard index >= 0 else { return .success(nil) }
+        guard case .number(let number, _) = members[index].value, let seconds = number.double else {
             return .failure(.malformed(.claimNotNumber(name.text)))
         }
         return .success(seconds)
     }
 
-    static func check(_ payload: JSONValue, policy: TokenPolicy, now: Double) -> VerificationFailure? {
+    static func check(_ members: [JSONMember], _ claims: RegisteredClaims, policy: TokenPolicy, now: Double) -> VerificationFailure? {
         let skew = policy.clockSkew
         let exp: Double?
-        switch numericDate(.exp, in: payload) {
+        switch numericDate(.exp, at: claims.exp, of: members) {
         case .failure(let failure): return failure
         case .success(let value): exp = value
         }
@@ -25,14 +26,14 @@ enum TimeClaims {
             return .malformed(.missingExpiration)
         }
 
-        switch numericDate(.nbf, in: payload) {
+        switch numericDate(.nbf, at: claims.nbf, of: members) {
         case .failure(let failure): return failure
         case .success(let nbf):
             if let nbf, now < nbf - skew { return VerificationFailure(.notYetValid(nbf: nbf, now: now, skew: skew)) }
         }
 
         let iat: Double?
-        switch numericDate(.iat, in: payload) {
+        switch numericDate(.iat, at: claims.iat, of: members) {
         case .failure(let failure): return failure
         case .success(let value): iat = value
         }

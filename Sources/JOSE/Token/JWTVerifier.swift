@@ -58,9 +58,12 @@ public struct JWTVerifier: Sendable {
             return VerificationFailure(.algorithmNotAllowed(algorithm))
         }
         if signature, let failure = checkSignature(token, algorithm: algorithm) { return failure }
-        if let failure = TimeClaims.check(token.payload, policy: policy, now: now) { return failure }
-        if let failure = IdentityClaims.checkSubject(token.payload, policy: policy) { return failure }
-        return IdentityClaims.checkAudience(token.payload, policy: policy)
+        // The parser accepts only an object as the payload.
+        guard case .object(let members, _) = token.payload else { return .malformed(.notAnObject(.payload)) }
+        let claims = RegisteredClaims(members)
+        if let failure = TimeClaims.check(members, claims, policy: policy, now: now) { return failure }
+        if let failure = IdentityClaims.checkSubject(members, claims, policy: policy) { return failure }
+        return IdentityClaims.checkAudience(members, claims, policy: policy)
     }
 
     /// Key selection and signature. With a kid: that key only (an unknown kid is

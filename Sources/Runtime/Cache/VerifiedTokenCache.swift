@@ -107,6 +107,12 @@ final class VerifiedTokenCache: Sendable {
         return copy.utf8.withContiguousStorageIfAvailable { lookup(bytes: $0, policy: policy, accept: accept) } ?? nil
     }
 
+    /// ``lookup(_:policy:accept:)`` of a token that is a slice of a header value (the
+    /// decision path), read in place through its base string.
+    func lookup(_ token: Substring, policy: UInt64, accept: (_ entry: Int, _ generation: UInt64) -> Bool) -> Hit? {
+        ASCII.withBytes(token) { lookup(bytes: $0, policy: policy, accept: accept) }
+    }
+
     private func lookup(bytes: UnsafeBufferPointer<UInt8>, policy: UInt64, accept: (Int, UInt64) -> Bool) -> Hit? {
         guard bytes.count <= Self.maxTokenBytes else { return nil }
         let hash = TokenHash.hash(UnsafeRawBufferPointer(bytes), seed: seed)

@@ -52,20 +52,22 @@ public struct Decision: Sendable {
     /// The presented token once it parsed (verified or not), for the facts decision logs record.
     let token: JWSToken?
 
-    private final class Explained: Sendable {
+    /// An explanation in its box, made by the decision context only when one was asked
+    /// for: the context hands over one pointer, never an `Explanation?` value to copy.
+    final class Explained: Sendable {
         let value: Explanation
         init(_ value: Explanation) { self.value = value }
     }
 
     init(verdict: Verdict, status: Int, reason: Reason, authentication: String?, mutations: HeaderMutations?, challenge: Challenge?,
-         explanation: Explanation?, detail: Detail, token: JWSToken?) {
+         explained: Explained?, detail: Detail, token: JWSToken?) {
         self.verdict = verdict
         self.status = status
         self.reason = reason
         self.authentication = authentication
         changes = mutations.flatMap { $0.isEmpty ? nil : $0 }
         self.challenge = challenge
-        explained = explanation.map(Explained.init)
+        self.explained = explained
         self.detail = detail
         self.token = token
     }

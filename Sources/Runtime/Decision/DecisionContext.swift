@@ -9,7 +9,9 @@ struct DecisionContext {
     unowned(unsafe) let policy: LoadedPolicy
     let explain: Bool
     var spoofed: [String] = []
-    var explanation: Explanation?
+    /// The explanation being built, when asked for: boxed, so a context without one is a
+    /// nil pointer to destroy, not an `Explanation?` value.
+    var draft: ExplanationDraft?
     /// The parsed token, once there is one.
     var token: JWSToken?
 
@@ -24,7 +26,7 @@ struct DecisionContext {
     func allow(_ reason: Decision.Reason, entry: Int?, token: JWSToken? = nil, foundAt: [FoundToken] = []) -> Decision {
         guard let entry else {
             return Decision(verdict: .allow, status: 200, reason: reason, authentication: nil, mutations: spoofedRemoval,
-                            challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
+                            challenge: nil, explained: finished(), detail: .none, token: token ?? self.token)
         }
         var mutations = HeaderMutations(remove: spoofed)
         // The entry object, and its fields read in place: a copy of the `Entry` value would
@@ -37,8 +39,17 @@ struct DecisionContext {
                 }
             }
         }
+        let locations = winner.entry.tokenLocations
+        // The common case, one header location and nothing spoofed: the entry's own
+        // one-name removal list, shared rather than made anew.
+        if mutations.remove.isEmpty, foundAt.count == 1, foundAt[0].source == .header,
+           let index = locations.firstIndex(where: { foundAt[0].isPlace(of: $0) }) {
+            if !locations[index].passthrough { mutations.remove = winner.singleRemovals[index] }
+            return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.entry.name, mutations: mutations,
+                            challenge: nil, explained: finished(), detail: .none, token: token ?? self.token)
+        }
         for place in foundAt {
-            let own = winner.entry.tokenLocations.first { place.isPlace(of: $0) }
+            let own = locations.first { place.isPlace(of: $0) }
             guard !(own?.passthrough ?? false) else { continue }
             switch place.source {
             case .header: if !mutations.remove.contains(place.name) { mutations.remove.append(place.name) }
@@ -47,7 +58,7 @@ struct DecisionContext {
             }
         }
         return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.entry.name, mutations: mutations,
-                        challenge: nil, explanation: finished(), detail: .none, token: token ?? self.token)
+                        challenge: nil, explained: finished(), detail: .none, token: token ?? self.token)
     }
 
     func deny(_ status: Int, _ reason: Decision.Reason, entry: Int? = nil, detail: Decision.Detail = .none, presented: Bool = true) -> Decision {
@@ -60,7 +71,7 @@ struct DecisionContext {
             challenge = Decision.Challenge(error: error, describe: presented || status == 403)
         }
         return Decision(verdict: .deny, status: status, reason: reason, authentication: name,
-                        mutations: spoofedRemoval, challenge: challenge, explanation: finished(), detail: detail,
+                        mutations: spoofedRemoval, challenge: challenge, explained: finished(), detail: detail,
                         token: token)
     }
 
@@ -104,7 +115,7 @@ struct DecisionContext {
             }
         }
         return Decision(verdict: .allow, status: 200, reason: .corsPreflight, authentication: nil, mutations: mutations,
-                        challenge: nil, explanation: finished(), detail: .none, token: nil)
+                        challenge: nil, explained: finished(), detail: .none, token: nil)
     }
 
     mutating func startExplanation(_ request: NormalizedRequest, domainClass: UInt32, node: UInt32, protecting entries: [Int],
@@ -125,23 +136,23 @@ struct DecisionContext {
             }
             protecting.append(.init(name: entry.name, mode: entry.mode == .blacklist ? "blacklist" : "whitelist", because: because))
         }
-        explanation = Explanation(
+        draft = ExplanationDraft(Explanation(
             host: request.host.text, path: request.path, method: request.method,
             corsPreflightBypassed: bypassed.map { program.entries[$0].name },
             domainClass: "c\(domainClass) [\(program.domainClasses[Int(domainClass)].description)]",
-            domainClassIndex: Int(domainClass), pathNode: Int(node), protecting: protecting, token: nil, checks: [])
+            domainClassIndex: Int(domainClass), pathNode: Int(node), protecting: protecting, token: nil, checks: []))
     }
 
     mutating func noteToken(_ token: JWSToken, foundAt: [FoundToken]) {
         self.token = token
         guard explain else { return }
         let places = foundAt.map { "\(["header", "query", "cookie"][Int($0.source.rawValue)]) \($0.name)" }
-        explanation?.token = .init(foundAt: places, issuer: token.issuer, algorithm: token.header.algName, kid: token.header.kid)
+        draft?.value.token = .init(foundAt: places, issuer: token.issuer, algorithm: token.header.algName, kid: token.header.kid)
     }
 
     mutating func check(_ entry: String?, _ name: String, passed: Bool, detail: String = "") {
         guard explain else { return }
-        explanation?.checks.append(.init(entry: entry, name: name, passed: passed, detail: detail))
+        draft?.value.checks.append(.init(entry: entry, name: name, passed: passed, detail: detail))
     }
 
     func location(_ index: UInt32) -> String {
@@ -149,7 +160,15 @@ struct DecisionContext {
         return Int(index) < map.count ? map[Int(index)].description : "?"
     }
 
-    func finished() -> Explanation? {
-        explain ? explanation : nil
+    /// The explanation, boxed, when one was asked for (nil without touching it otherwise).
+    func finished() -> Decision.Explained? {
+        guard explain, let draft else { return nil }
+        return Decision.Explained(draft.value)
     }
+}
+
+/// An explanation under construction (see ``DecisionContext/draft``).
+final class ExplanationDraft {
+    var value: Explanation
+    init(_ value: Explanation) { self.value = value }
 }

@@ -44,7 +44,10 @@ extension LoadedPolicy {
             return context.allow(.noAuthRequired, entry: nil)
         }
 
-        let extraction = TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting))
+        let extraction = protecting.count == 1
+            ? TokenExtractor.extract(headers: normalized.headers, query: normalized.rawQuery, locations: entries[protecting[0]].entry.tokenLocations,
+                                     singlePlaces: entries[protecting[0]].singlePlaces)
+            : TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting))
         let token: Substring, foundAt: [FoundToken]
         switch extraction {
         case .none: return context.deny(401, .tokenMissing, presented: false)

@@ -15,6 +15,11 @@ final class RuntimeEntry: Sendable {
     /// order, with each name's lookup key made once.
     let claimCheckPaths: [[JSONMemberName]]
     let forwardedClaimPaths: [[JSONMemberName]]
+    /// Per token location: the one-place `foundAt` of a token found only there, and the
+    /// one-name removal list of its header, made once so a decision shares them instead of
+    /// allocating an array for each.
+    let singlePlaces: [[FoundToken]]
+    let singleRemovals: [[String]]
 
     init(entry: Entry, keys: EntryKeys, verifierTemplate: JWTVerifier) {
         self.entry = entry
@@ -22,6 +27,8 @@ final class RuntimeEntry: Sendable {
         self.verifierTemplate = verifierTemplate
         claimCheckPaths = entry.claimChecks.map { $0.path.map(JSONMemberName.init) }
         forwardedClaimPaths = entry.forwardedClaims.map { $0.path.map(JSONMemberName.init) }
+        singlePlaces = entry.tokenLocations.map { [FoundToken($0)] }
+        singleRemovals = entry.tokenLocations.map { [$0.name] }
     }
 
     /// For remote keys: when a fetch (or the bootstrap) last confirmed the set in use.

@@ -25,15 +25,19 @@ public enum TokenExtractor {
         extract(headers: headers, query: rawQuery, locations: locations)
     }
 
-    /// The query is read only for a query location (most entries have none).
-    static func extract(headers: [HTTPHeader], query readQuery: @autoclosure () -> Substring?, locations: [TokenLocation]) -> TokenExtraction {
+    /// The query is read only for a query location (most entries have none). `singlePlaces`,
+    /// when given, holds `[FoundToken(location)]` for each location, handed out for a token
+    /// found in one place only (no array made per request).
+    static func extract(headers: [HTTPHeader], query readQuery: @autoclosure () -> Substring?, locations: [TokenLocation],
+                        singlePlaces: [[FoundToken]]? = nil) -> TokenExtraction {
         var found = Candidates()
-        for location in locations {
+        for (index, location) in locations.enumerated() {
+            found.locationIndex = index
             switch location.source {
             case .header:
                 for value in HeaderLookup.values(named: location.name, in: headers) {
-                    if let token = afterPrefix(value[...], prefix: location.prefix) {
-                        found.add(token, at: location)
+                    if let token = afterPrefix(value, prefix: location.prefix) {
+                        found.add(token, at: location, of: locations)
                     }
                 }
             case .query:
@@ -47,7 +51,7 @@ public enum TokenExtractor {
                     guard let raw = parameter.rawValue, !raw.isEmpty else { continue }
                     let decoded = QueryParser.percentDecode(raw)
                     if let token = afterPrefix(decoded[...], prefix: location.prefix) {
-                        found.add(token, at: location)
+                        found.add(token, at: location, of: locations)
                     }
                 }
             case .cookie:
@@ -55,14 +59,14 @@ public enum TokenExtractor {
                     for cookie in CookieParser.cookies(in: header) where cookie.name.utf8.elementsEqual(location.name.utf8) {
                         guard !cookie.value.isEmpty else { continue }
                         if let token = afterPrefix(cookie.value, prefix: location.prefix) {
-                            found.add(token, at: location)
+                            found.add(token, at: location, of: locations)
                         }
                     }
                 }
             }
             if found.isAmbiguous { return .ambiguous }
         }
-        return found.result
+        return found.result(locations, singlePlaces: singlePlaces)
     }
 
     /// The query of a raw request-target: after the first `?`, before any `#`.
@@ -101,6 +105,18 @@ public enum TokenExtractor {
         return value[start..<utf8.index(start, offsetBy: found.end - found.start)]
     }
 
+    /// `afterPrefix` of a whole header value, read through the `String` itself (a
+    /// `Substring`'s bytes cost an index translation on every access).
+    static func afterPrefix(_ value: String, prefix: String) -> Substring? {
+        let found: (start: Int, end: Int)? = ASCII.withBytes(value) { v in
+            ASCII.withBytes(prefix) { p in tokenBounds(in: v, prefix: p) }
+        }
+        guard let found else { return nil }
+        let utf8 = value.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: found.start)
+        return value[start..<utf8.index(start, offsetBy: found.end - found.start)]
+    }
+
     /// `afterPrefix` on bytes: the token's byte offsets in `v`, or nil.
     @inline(__always)
     static func tokenBounds(in v: UnsafeBufferPointer<UInt8>, prefix p: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
@@ -123,9 +139,14 @@ public enum TokenExtractor {
     struct Candidates {
         var token: Substring?
         var isAmbiguous = false
+        /// The index of the location being read.
+        var locationIndex = 0
+        /// The first place, as its location's index (-1: none yet); `places` is filled only
+        /// once a second distinct place turns up (then it holds every place, the first too).
+        var firstIndex = -1
         var places: [FoundToken] = []
 
-        mutating func add(_ candidate: Substring, at location: TokenLocation) {
+        mutating func add(_ candidate: Substring, at location: TokenLocation, of locations: [TokenLocation]) {
             if let token {
                 // Bytes, not Unicode equivalence: `K` and U+212A are different tokens.
                 guard token.utf8.elementsEqual(candidate.utf8) else {
@@ -135,14 +156,25 @@ public enum TokenExtractor {
             } else {
                 token = candidate
             }
+            guard firstIndex >= 0 else {
+                firstIndex = locationIndex
+                return
+            }
             let place = FoundToken(location)
-            if !places.contains(place) { places.append(place) }
+            if places.isEmpty {
+                let first = FoundToken(locations[firstIndex])
+                if place != first { places = [first, place] }
+            } else if !places.contains(place) {
+                places.append(place)
+            }
         }
 
-        var result: TokenExtraction {
+        func result(_ locations: [TokenLocation], singlePlaces: [[FoundToken]]?) -> TokenExtraction {
             if isAmbiguous { return .ambiguous }
-            guard let token else { return .none }
-            return token.isEmpty ? .empty : .token(token, foundAt: places)
+            guard let token, firstIndex >= 0 else { return .none }
+            if token.isEmpty { return .empty }
+            if !places.isEmpty { return .token(token, foundAt: places) }
+            return .token(token, foundAt: singlePlaces?[firstIndex] ?? [FoundToken(locations[firstIndex])])
         }
     }
 }
