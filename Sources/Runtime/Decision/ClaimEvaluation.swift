@@ -14,12 +14,15 @@ import Darwin
 enum ClaimEvaluation {
     /// The first failing check, or nil when all hold.
     /// `paths` are the checks' paths with their names keyed (``RuntimeEntry/claimCheckPaths``).
+    /// `sourceMap` is read only to describe a failure.
     static func firstFailure(_ checks: [ClaimCheck], paths: [[JSONMemberName]], payload token: JWSToken,
-                             sourceMap: [SourceLocation]) -> ClaimFailure? {
-        for (index, check) in checks.enumerated() {
+                             sourceMap: () -> [SourceLocation]) -> ClaimFailure? {
+        // By index: a copied check would retain its path and literals on every request.
+        for index in checks.indices {
             var value = token.claim(paths[index])
             if case .null = value { value = nil }
-            if holds(check.operation, value) { continue }
+            if holds(checks[index].operation, value) { continue }
+            let check = checks[index], sourceMap = sourceMap()
             let location = Int(check.source) < sourceMap.count ? sourceMap[Int(check.source)].description : "?"
             return ClaimFailure(checkIndex: index, path: check.path, requirement: BundleDumpText.describe(check.operation),
                                 found: value.map { "the token has \(describe($0))" } ?? "the token does not have it", location: location)
@@ -82,9 +85,8 @@ enum ClaimEvaluation {
     /// Whether `word` is one of the words of `text` separated by runs of ASCII spaces,
     /// compared as bytes without splitting (no allocation on the decision path).
     static func containsWord(_ text: String, _ word: String) -> Bool {
-        var text = text, word = word
-        return text.withUTF8 { haystack in
-            word.withUTF8 { needle in
+        ASCII.withBytes(text) { haystack in
+            ASCII.withBytes(word) { needle in
                 guard !needle.isEmpty else { return false }
                 var start = 0
                 while start < haystack.count {

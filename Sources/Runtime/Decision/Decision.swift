@@ -65,7 +65,7 @@ public struct Decision: Sendable {
         self.status = status
         self.reason = reason
         self.authentication = authentication
-        changes = mutations.flatMap { $0.isEmpty ? nil : $0 }
+        if let mutations, !mutations.isEmpty { changes = mutations } else { changes = nil }
         self.challenge = challenge
         self.explained = explained
         self.detail = detail

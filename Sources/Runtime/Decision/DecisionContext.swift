@@ -23,31 +23,36 @@ struct DecisionContext {
     /// The forwarded-claim headers the client sent, to remove; nil when there are none.
     var spoofedRemoval: HeaderMutations? { spoofed.isEmpty ? nil : HeaderMutations(remove: spoofed) }
 
-    func allow(_ reason: Decision.Reason, entry: Int?, token: JWSToken? = nil, foundAt: [FoundToken] = []) -> Decision {
+    /// `onlyPlace`: the index among the entry's token locations of the one place the
+    /// token was found (-1 when not known), so its removal needs no search.
+    func allow(_ reason: Decision.Reason, entry: Int?, token: JWSToken? = nil, foundAt: [FoundToken] = [], onlyPlace: Int = -1) -> Decision {
         guard let entry else {
             return Decision(verdict: .allow, status: 200, reason: reason, authentication: nil, mutations: spoofedRemoval,
                             challenge: nil, explained: finished(), detail: .none, token: token ?? self.token)
         }
-        var mutations = HeaderMutations(remove: spoofed)
         // The entry object, and its fields read in place: a copy of the `Entry` value would
         // retain and release each of its strings and arrays.
         let winner = policy.entries[entry]
-        if let token {
-            for (index, claim) in winner.entry.forwardedClaims.enumerated() {
+        var set: [HTTPHeader] = []
+        if let token, !winner.forwardedClaimPaths.isEmpty {
+            set.reserveCapacity(winner.forwardedClaimPaths.count)
+            for index in winner.forwardedClaimPaths.indices {
                 if let value = token.claim(winner.forwardedClaimPaths[index]).flatMap(Self.headerValue) {
-                    mutations.set.append(HTTPHeader(name: claim.header, value: value))
+                    set.append(HTTPHeader(name: winner.entry.forwardedClaims[index].header, value: value))
                 }
             }
         }
         let locations = winner.entry.tokenLocations
-        // The common case, one header location and nothing spoofed: the entry's own
-        // one-name removal list, shared rather than made anew.
-        if mutations.remove.isEmpty, foundAt.count == 1, foundAt[0].source == .header,
-           let index = locations.firstIndex(where: { foundAt[0].isPlace(of: $0) }) {
-            if !locations[index].passthrough { mutations.remove = winner.singleRemovals[index] }
-            return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.entry.name, mutations: mutations,
+        // The common case, one place and nothing spoofed: the entry's own one-name
+        // removal list for a header location, shared rather than made anew.
+        if spoofed.isEmpty, foundAt.count == 1, foundAt[0].source == .header,
+           let index = onlyPlace >= 0 ? onlyPlace : locations.firstIndex(where: { foundAt[0].isPlace(of: $0) }) {
+            let remove = locations[index].passthrough ? [] : winner.singleRemovals[index]
+            return Decision(verdict: .allow, status: 200, reason: reason, authentication: winner.entry.name,
+                            mutations: HeaderMutations(set: set, remove: remove),
                             challenge: nil, explained: finished(), detail: .none, token: token ?? self.token)
         }
+        var mutations = HeaderMutations(set: set, remove: spoofed)
         for place in foundAt {
             let own = locations.first { place.isPlace(of: $0) }
             guard !(own?.passthrough ?? false) else { continue }
@@ -81,7 +86,8 @@ struct DecisionContext {
     static func headerValue(_ value: JSONValue) -> String? {
         let text: String
         switch value {
-        case .string(let string, _): text = string
+        case .string(let string, _):
+            return Self.isSafeHeaderValue(string) ? string : nil
         case .number(let number, _): text = number.text
         case .bool(let flag, _): text = flag ? "true" : "false"
         case .array(let elements, _):
@@ -93,8 +99,18 @@ struct DecisionContext {
             text = parts.joined(separator: ",")
         default: return nil
         }
-        let unsafe = ASCII.withBytes(text) { bytes in bytes.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F } }
-        return unsafe ? nil : text
+        return Self.isSafeHeaderValue(text) ? text : nil
+    }
+
+    /// No control character but tab (header injection).
+    static func isSafeHeaderValue(_ text: String) -> Bool {
+        ASCII.withBytes(text) { bytes in
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if (byte < 0x20 && byte != 0x09) || byte == 0x7F { return false }
+            }
+            return true
+        }
     }
 
     // MARK: explanation

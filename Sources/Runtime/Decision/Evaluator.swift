@@ -44,10 +44,12 @@ extension LoadedPolicy {
             return context.allow(.noAuthRequired, entry: nil)
         }
 
-        let extraction = protecting.count == 1
-            ? TokenExtractor.extract(headers: normalized.headers, query: normalized.rawQuery, locations: entries[protecting[0]].entry.tokenLocations,
-                                     singlePlaces: entries[protecting[0]].singlePlaces)
-            : TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting))
+        // With one protecting entry, its own locations are read, and `onlyPlace` is the
+        // index of the one where the token was (-1: several, or several entries).
+        let (extraction, onlyPlace) = protecting.count == 1
+            ? TokenExtractor.extractNoting(headers: normalized.headers, query: normalized.rawQuery,
+                                           locations: entries[protecting[0]].entry.tokenLocations, singlePlaces: entries[protecting[0]].singlePlaces)
+            : (TokenExtractor.extract(from: normalized, locations: tokenLocations(of: protecting)), -1)
         let token: Substring, foundAt: [FoundToken]
         switch extraction {
         case .none: return context.deny(401, .tokenMissing, presented: false)
@@ -60,7 +62,7 @@ extension LoadedPolicy {
         // A token verified before under a protecting entry's current keys skips parsing
         // and, for that entry, the signature; every other step runs as for a new token.
         let cached = tokenCache?.lookup(token, policy: instanceID) { entry, generation in
-            protecting.contains(entry) && keyGeneration(of: entries[entry]) == generation
+            protecting.contains(entry) && entries[entry].keys.currentNumber() == generation
         }
         let parsed: JWSToken
         if let cached {
@@ -76,12 +78,14 @@ extension LoadedPolicy {
         context.noteToken(parsed, foundAt: foundAt)
 
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
-        for index in protecting where parsed.issuer.map({ UTF8Bytes.equal(entries[index].entry.issuer, $0) }) ?? false {
-            let entry = entries[index]
+        let issuer = parsed.issuer
+        for index in protecting where issuer.map({ UTF8Bytes.equal(entries[index].entry.issuer, $0) }) ?? false {
+            // `unowned(unsafe)`: the policy's `entries` holds the entry for the whole decision.
+            unowned(unsafe) let entry = entries[index]
             // One generation from start to end, even if the refresher installs another now.
             let keys = entry.keys.current()
             let failure: (Int, Decision.Reason, Decision.Detail)
-            if !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
+            if onlyPlace < 0, !foundAt.contains(where: { place in entry.entry.tokenLocations.contains { place.isPlace(of: $0) } }) {
                 failure = (401, .tokenMissing, .noTokenForEntry)
             } else if let usableUntil = keys.usableUntil, !(now <= usableUntil) {
                 failure = (401, .unknownKey, .staleKeys(age: entry.keysConfirmedAt.map { now - $0 }))
@@ -94,11 +98,12 @@ extension LoadedPolicy {
                 case .valid:
                     // Only successes are kept; the claim requirements run on every decision.
                     if !hit { tokenCache?.insert(parsed, policy: instanceID, entry: index, generation: generation.number) }
-                    if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, paths: entry.claimCheckPaths, payload: parsed, sourceMap: program.sourceMap) {
+                    if let claim = ClaimEvaluation.firstFailure(entry.entry.claimChecks, paths: entry.claimCheckPaths, payload: parsed,
+                                                                sourceMap: { program.sourceMap }) {
                         failure = (403, .claimRequirementFailed, .claim(claim))
                     } else {
-                        context.check(entry.entry.name, "token verified and claims hold", passed: true)
-                        return context.allow(.authenticated, entry: index, token: parsed, foundAt: foundAt)
+                        if explain { context.check(entry.entry.name, "token verified and claims hold", passed: true) }
+                        return context.allow(.authenticated, entry: index, token: parsed, foundAt: foundAt, onlyPlace: onlyPlace)
                     }
                 }
             }
@@ -110,13 +115,6 @@ extension LoadedPolicy {
             return context.deny(401, .issuerMismatch, detail: .noIssuer(parsed.issuer))
         }
         return context.deny(firstFailure.status, firstFailure.reason, entry: firstFailure.entry, detail: firstFailure.detail)
-    }
-
-    /// The number of the key-set generation an entry decides with now: what a cached
-    /// verification must have been made under to stand.
-    @inline(__always)
-    func keyGeneration(of entry: RuntimeEntry) -> UInt64 {
-        entry.keys.current().generation.number
     }
 
     /// A CORS preflight (Fetch standard §3.2.2): `OPTIONS` (checked by the caller) with
@@ -197,11 +195,13 @@ extension LoadedPolicy {
         guard !forwardedHeaders.isEmpty else { return [] }
         var present: [String] = []
         // By index: a copied header would retain both of its strings, on every request.
-        for index in headers.indices where forwardedHeaders.contains(where: { headers[index].isAlias(of: $0) }) {
+        for index in headers.indices where forwardedHeaderLengths & Self.lengthBit(headers[index].name.utf8.count) != 0
+            && forwardedHeaders.contains(where: { headers[index].isAlias(of: $0) }) {
             let spelled = headers[index].name.lowercased()
             if !present.contains(spelled) { present.append(spelled) }
         }
-        return present.sorted()
+        if present.count > 1 { present.sort() }
+        return present
     }
 
     static func reason(for code: VerificationFailure.Code) -> Decision.Reason {

@@ -45,6 +45,16 @@ enum EntryKeys: Sendable {
         case .remote(let keys): (keys.generation.load(ordering: .acquiring), keys.usableUntil)
         }
     }
+
+    /// The number of the current generation (the verified-token cache's check), read
+    /// without taking a reference to fixed keys' generation.
+    @inline(__always)
+    func currentNumber() -> UInt64 {
+        switch self {
+        case .fixed(let generation): generation.number
+        case .remote(let keys): keys.generation.load(ordering: .acquiring).number
+        }
+    }
 }
 
 /// The replaceable keys of an entry with `jwksUri` or `discovery`.

@@ -49,6 +49,9 @@ public final class LoadedPolicy: Sendable, AtomicReference {
     let pathTable: [PathTableNode]
     /// Every forwarded-claim header of every entry, lowercased: removed from every request.
     let forwardedHeaders: [String]
+    /// Bit n set when some forwarded-claim header is n bytes long (bit 63: 63 or more), so
+    /// a request header of another length is passed over without comparing its name.
+    let forwardedHeaderLengths: UInt64
     /// The entries with `allowCorsPreflight`, by index.
     let corsPreflightEntries: [Int]
     /// The distinct key set URLs and their entries.
@@ -90,10 +93,15 @@ public final class LoadedPolicy: Sendable, AtomicReference {
         }
         corsPreflightEntries = program.entries.indices.filter { program.entries[$0].allowCorsPreflight }
         forwardedHeaders = Array(Set(program.entries.flatMap { $0.forwardedClaims.map(\.header) })).sorted()
+        forwardedHeaderLengths = forwardedHeaders.reduce(0) { $0 | Self.lengthBit($1.utf8.count) }
         remoteSources = Self.sources(of: entries)
     }
 
     private static let instances = ManagedAtomic<UInt64>(0)
+
+    /// The bit of ``forwardedHeaderLengths`` for a name of `count` bytes.
+    @inline(__always)
+    static func lengthBit(_ count: Int) -> UInt64 { 1 << UInt64(min(count, 63)) }
 }
 
 /// A domain trie node as the runtime walks it (a class, so walking copies one reference).

@@ -28,45 +28,56 @@ public enum TokenExtractor {
     /// The query is read only for a query location (most entries have none). `singlePlaces`,
     /// when given, holds `[FoundToken(location)]` for each location, handed out for a token
     /// found in one place only (no array made per request).
-    static func extract(headers: [HTTPHeader], query readQuery: @autoclosure () -> Substring?, locations: [TokenLocation],
+    static func extract(headers: [HTTPHeader], query: Substring?, locations: [TokenLocation],
                         singlePlaces: [[FoundToken]]? = nil) -> TokenExtraction {
+        extractNoting(headers: headers, query: query, locations: locations, singlePlaces: singlePlaces).extraction
+    }
+
+    /// ``extract(headers:query:locations:singlePlaces:)``, and when the token was found in
+    /// one place only, that location's index in `locations` (else -1).
+    static func extractNoting(headers: [HTTPHeader], query: Substring?, locations: [TokenLocation],
+                              singlePlaces: [[FoundToken]]? = nil) -> (extraction: TokenExtraction, onlyPlace: Int) {
         var found = Candidates()
-        for (index, location) in locations.enumerated() {
-            found.locationIndex = index
-            switch location.source {
+        // Locations and headers by index, their fields read in place: a copied location or
+        // header would retain each of its strings, on every request.
+        for place in locations.indices {
+            found.locationIndex = place
+            switch locations[place].source {
             case .header:
-                for value in HeaderLookup.values(named: location.name, in: headers) {
-                    if let token = afterPrefix(value, prefix: location.prefix) {
-                        found.add(token, at: location, of: locations)
+                for index in headers.indices where ASCII.equalsIgnoringCase(headers[index].name, locations[place].name) {
+                    if let token = afterPrefix(headers[index].value, prefix: locations[place].prefix) {
+                        found.add(token, of: locations)
                     }
                 }
             case .query:
-                guard let rawQuery = readQuery() else { continue }
+                let location = locations[place]
+                guard let rawQuery = query else { continue }
                 for parameter in QueryParser.parameters(in: rawQuery)
                 where QueryParser.decodedEquals(parameter.rawName, location.name) {
                     // `acc%65ss_token` is the token parameter to a backend that decodes
                     // names, but a proxy removing `access_token` would leave it in place:
                     // refuse rather than forward a token that could not be removed.
-                    guard parameter.rawName.utf8.elementsEqual(location.name.utf8) else { return .ambiguous }
+                    guard parameter.rawName.utf8.elementsEqual(location.name.utf8) else { return (.ambiguous, -1) }
                     guard let raw = parameter.rawValue, !raw.isEmpty else { continue }
                     let decoded = QueryParser.percentDecode(raw)
                     if let token = afterPrefix(decoded[...], prefix: location.prefix) {
-                        found.add(token, at: location, of: locations)
+                        found.add(token, of: locations)
                     }
                 }
             case .cookie:
+                let location = locations[place]
                 for header in HeaderLookup.values(named: "cookie", in: headers) {
                     for cookie in CookieParser.cookies(in: header) where cookie.name.utf8.elementsEqual(location.name.utf8) {
                         guard !cookie.value.isEmpty else { continue }
                         if let token = afterPrefix(cookie.value, prefix: location.prefix) {
-                            found.add(token, at: location, of: locations)
+                            found.add(token, of: locations)
                         }
                     }
                 }
             }
-            if found.isAmbiguous { return .ambiguous }
+            if found.isAmbiguous { return (.ambiguous, -1) }
         }
-        return found.result(locations, singlePlaces: singlePlaces)
+        return (found.result(locations, singlePlaces: singlePlaces), found.places.isEmpty ? found.firstIndex : -1)
     }
 
     /// The query of a raw request-target: after the first `?`, before any `#`.
@@ -146,7 +157,8 @@ public enum TokenExtractor {
         var firstIndex = -1
         var places: [FoundToken] = []
 
-        mutating func add(_ candidate: Substring, at location: TokenLocation, of locations: [TokenLocation]) {
+        /// A token found at `locations[locationIndex]`.
+        mutating func add(_ candidate: Substring, of locations: [TokenLocation]) {
             if let token {
                 // Bytes, not Unicode equivalence: `K` and U+212A are different tokens.
                 guard token.utf8.elementsEqual(candidate.utf8) else {
@@ -160,7 +172,7 @@ public enum TokenExtractor {
                 firstIndex = locationIndex
                 return
             }
-            let place = FoundToken(location)
+            let place = FoundToken(locations[locationIndex])
             if places.isEmpty {
                 let first = FoundToken(locations[firstIndex])
                 if place != first { places = [first, place] }
