@@ -8,10 +8,27 @@ final class HostNormalizerTests: XCTestCase {
     }
 
     func testLabelsAreSlicesOfTheName() {
-        guard case .name(let text, let labels)? = host("a.b.c") else { return XCTFail("not a name") }
+        guard case .name(let labels)? = host("a.b.c") else { return XCTFail("not a name") }
+        let text = labels.name
         XCTAssertEqual(text, "a.b.c")
         XCTAssertEqual(labels, ["c", "b", "a"])
         XCTAssertEqual(labels.map { String($0) }.reversed().joined(separator: "."), text)
+    }
+
+    /// A canonical name with a port is a view of the request's host text up to the port:
+    /// equal to (and hashing like) the same name without one, and walked the same way.
+    func testNameWithPortIsTheNameAlone() {
+        let withPort = host("api.example.com:8443"), without = host("api.example.com")
+        XCTAssertEqual(withPort, without)
+        XCTAssertEqual(withPort?.text, "api.example.com")
+        XCTAssertEqual(Set([withPort, without]).count, 1)
+        guard case .name(let labels)? = withPort else { return XCTFail("not a name") }
+        XCTAssertEqual(Array(labels), ["com", "example", "api"])
+        XCTAssertEqual(labels.count, 3)
+        var seen: [String] = []
+        XCTAssertTrue(labels.forEachLabelUTF8 { seen.append(String(decoding: $0, as: UTF8.self)); return true })
+        XCTAssertEqual(seen, ["com", "example", "api"])
+        XCTAssertNotEqual(host("api.example.co:8443"), without)
     }
 
     func testHyphensUnderscoresAndDigitsAreAllowed() {

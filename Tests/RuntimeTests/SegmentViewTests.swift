@@ -52,8 +52,8 @@ final class SegmentViewTests: XCTestCase {
     func testNormalizedRequestExposesBothViews() throws {
         let request = try RequestNormalizer.normalize(HTTPRequest(host: "WWW.Example.com.", target: "/a/./b/")).get()
         XCTAssertEqual(request.pathSegments, ["a", "b"])
-        guard case .name(let name, let labels) = request.host else { return XCTFail("not a name") }
-        XCTAssertEqual(name, "www.example.com")
+        guard case .name(let labels) = request.host else { return XCTFail("not a name") }
+        XCTAssertEqual(labels.name, "www.example.com")
         XCTAssertEqual(Array(labels), ["com", "example", "www"])
     }
 }

@@ -42,7 +42,7 @@ enum IdentityClaims {
 /// Where the registered claims a verifier checks (`exp`, `nbf`, `iat`, `sub`, `aud`) are
 /// among a payload's members (-1: absent), found in one scan of the member keys: the
 /// checks then read those members in place instead of looking each one up and copying it.
-struct RegisteredClaims {
+struct RegisteredClaims: Sendable {
     var exp = -1, nbf = -1, iat = -1, sub = -1, aud = -1
 
     init(_ members: [JSONMember]) {

@@ -28,6 +28,9 @@ public struct JWSToken: Sendable {
     public var payload: JSONValue { parts.payload }
     /// The unverified `iss`, when it is a string.
     public var issuer: String? { parts.issuer }
+    /// Where `exp`, `nbf`, `iat`, `sub` and `aud` are among the payload's members, found
+    /// once at parse time (a token the cache holds is checked again on every hit).
+    var registered: RegisteredClaims { parts.registered }
 
     /// The compact serialization as received.
     public var compact: String { parts.compact }
@@ -41,6 +44,7 @@ public struct JWSToken: Sendable {
         let header: JWSHeader
         let payload: JSONValue
         let issuer: String?
+        let registered: RegisteredClaims
         let compact: String
         let signingInputLength: Int
         let decoded: [UInt8]
@@ -51,6 +55,7 @@ public struct JWSToken: Sendable {
             self.header = header
             self.payload = payload
             self.issuer = issuer
+            registered = payload.members.map(RegisteredClaims.init) ?? RegisteredClaims([])
             self.compact = compact
             self.signingInputLength = signingInputLength
             self.decoded = decoded

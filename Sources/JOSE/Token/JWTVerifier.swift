@@ -38,18 +38,20 @@ public struct JWTVerifier: Sendable {
         return .valid(token)
     }
 
-    /// Re-runs every check that does not involve the key or the signature (issuer,
-    /// allow-list, `exp`, `nbf`, `iat`, lifetime, `sub`, `aud`) at time `now`, for a token
-    /// this verifier, with these keys, found valid before: what a cache of verified tokens
-    /// runs on a hit. The stages and their order are those of `verify`, less key selection
-    /// and signature, so a token whose signature held gets the result `verify` would give.
-    public func recheck(_ token: JWSToken, now: Double) -> VerificationResult {
-        if let failure = check(token, now: now, signature: false) { return .invalid(failure) }
+    /// The time stages alone (`exp`, `nbf`, `iat`, lifetime) at `now`, for a token this
+    /// verifier, with these keys, found valid before: what the verified-token cache runs on
+    /// a hit. Every other stage (issuer, allow-list, key, signature, `sub`, `aud`) is a
+    /// function of the token's bytes and of this verifier alone, and a hit is for the same
+    /// bytes under the same verifier (the cache keys on both), so those stages pass again;
+    /// only the clock moves. The result is the one `verify` would give at `now`.
+    public func recheckTime(_ token: JWSToken, now: Double) -> VerificationResult {
+        guard case .object(let members, _) = token.payload else { return .invalid(.malformed(.notAnObject(.payload))) }
+        if let failure = TimeClaims.check(members, token.registered, policy: policy, now: now) { return .invalid(failure) }
         return .valid(token)
     }
 
-    /// The stages from the issuer on; `signature: false` skips key selection and signature.
-    private func check(_ token: JWSToken, now: Double, signature: Bool = true) -> VerificationFailure? {
+    /// The stages from the issuer on.
+    private func check(_ token: JWSToken, now: Double) -> VerificationFailure? {
         if let failure = IdentityClaims.checkIssuer(token, policy: policy) { return failure }
         guard let algorithm = token.header.alg else {
             return VerificationFailure(.algorithmUnknown(token.header.algName))
@@ -57,10 +59,10 @@ public struct JWTVerifier: Sendable {
         guard allowedMask & (1 << UInt32(algorithm.ordinal)) != 0 else {
             return VerificationFailure(.algorithmNotAllowed(algorithm))
         }
-        if signature, let failure = checkSignature(token, algorithm: algorithm) { return failure }
+        if let failure = checkSignature(token, algorithm: algorithm) { return failure }
         // The parser accepts only an object as the payload.
         guard case .object(let members, _) = token.payload else { return .malformed(.notAnObject(.payload)) }
-        let claims = RegisteredClaims(members)
+        let claims = token.registered
         if let failure = TimeClaims.check(members, claims, policy: policy, now: now) { return failure }
         if let failure = IdentityClaims.checkSubject(members, claims, policy: policy) { return failure }
         return IdentityClaims.checkAudience(members, claims, policy: policy)

@@ -92,7 +92,7 @@ extension LoadedPolicy {
             } else {
                 let generation = keys.generation
                 let hit = cached.map { $0.entry == index && $0.generation == generation.number } ?? false
-                switch hit ? generation.recheck(parsed, now: now) : generation.verify(parsed, now: now) {
+                switch hit ? generation.recheckTime(parsed, now: now) : generation.verify(parsed, now: now) {
                 case .invalid(let verification):
                     failure = (401, Self.reason(for: verification.code), .verification(verification))
                 case .valid:
@@ -129,7 +129,7 @@ extension LoadedPolicy {
         let labels: HostLabels
         switch host {
         case .missing: return program.missingHostClass
-        case .name(_, let reversed): labels = reversed
+        case .name(let reversed): labels = reversed
         case .ipv4(let address): labels = HostLabels(name: address)
         case .ipv6: return domainTable[0].fallOffClass
         }

@@ -20,13 +20,13 @@ final class KeySetGeneration: Sendable, AtomicReference {
 
     private static let counter = ManagedAtomic<UInt64>(0)
 
-    /// The verifier's `verify` and `recheck`, called through the generation so the
+    /// The verifier's `verify` and `recheckTime`, called through the generation so the
     /// verifier is borrowed in place rather than copied (a copy retains every member).
     @inline(__always)
     func verify(_ token: JWSToken, now: Double) -> VerificationResult { verifier.verify(token, now: now) }
 
     @inline(__always)
-    func recheck(_ token: JWSToken, now: Double) -> VerificationResult { verifier.recheck(token, now: now) }
+    func recheckTime(_ token: JWSToken, now: Double) -> VerificationResult { verifier.recheckTime(token, now: now) }
 }
 
 /// The keys of an entry: fixed when they are in the bundle; replaceable (an atomic

@@ -9,12 +9,18 @@ import Darwin
 /// futex inside the uninstrumented `Synchronization` module, so ThreadSanitizer cannot see
 /// it and reports every access it protects as a race (docs/reliability.md); pthread
 /// mutexes are intercepted by every sanitizer. The same API as `Mutex.withLock`.
+///
+/// The value lives in memory of its own, not in a stored `var`: the lock already makes
+/// every access exclusive, and a class's `var` would add the runtime's dynamic exclusivity
+/// check (`swift_beginAccess`) to each one, on every decision that reads the token cache.
 public final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
+    @usableFromInline
+    let storage: UnsafeMutablePointer<Value>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     public init(_ value: Value) {
-        self.value = value
+        storage = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+        storage.initialize(to: value)
         mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let status = pthread_mutex_init(mutex, nil)
@@ -25,6 +31,8 @@ public final class Locked<Value>: @unchecked Sendable {
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
+        storage.deinitialize(count: 1)
+        storage.deallocate()
     }
 
     /// Runs `body` with the value, holding the lock.
@@ -32,13 +40,7 @@ public final class Locked<Value>: @unchecked Sendable {
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         lock()
         defer { unlock() }
-        return try body(&valueStorage)
-    }
-
-    @usableFromInline
-    var valueStorage: Value {
-        _read { yield value }
-        _modify { yield &value }
+        return try body(&storage.pointee)
     }
 
     @usableFromInline

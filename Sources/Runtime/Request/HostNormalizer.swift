@@ -33,10 +33,10 @@ public enum HostNormalizer {
         // port (`api.example.com:443`). Anything else takes the full way below, which
         // finds the problem (or the canonical form).
         let nameEnd = canonicalNameEnd(b)
-        if nameEnd > 0, nameEnd == b.count { return .host(.name(original, labelsReversed: HostLabels(name: original))) }
+        if nameEnd > 0, nameEnd == b.count { return .host(.name(HostLabels(name: original))) }
         if nameEnd > 0, nameEnd < b.count, b[nameEnd] == ASCII.colon, checkPort(b, from: nameEnd + 1) == nil {
-            let name = String(decoding: UnsafeBufferPointer(rebasing: b[..<nameEnd]), as: UTF8.self)
-            return .host(.name(name, labelsReversed: HostLabels(name: name)))
+            // The name is the host text up to the port: viewed in place, not copied.
+            return .host(.name(HostLabels(base: original, length: nameEnd)))
         }
         let n = b.count
         if let at = b.firstIndex(of: ASCII.at) { return invalid(at, "userinfo is not allowed in a host") }
@@ -100,7 +100,7 @@ public enum HostNormalizer {
                 return end
             }
         }
-        return .host(.name(name, labelsReversed: HostLabels(name: name)))
+        return .host(.name(HostLabels(name: name)))
     }
 
     /// Where the canonical name at the start of `b` ends: `b.count` when all of `b` is a

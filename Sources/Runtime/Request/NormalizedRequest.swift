@@ -31,20 +31,26 @@ public struct NormalizedRequest: Sendable {
 public enum NormalizedHost: Sendable, Hashable {
     /// No host at all (or an empty one): only rules for any domain apply.
     case missing
-    /// A DNS-style name: lowercased, without port or trailing dot. `labelsReversed` are
-    /// slices of the name from the last label to the first (`["com", "example", "api"]`),
-    /// the order the domain trie is walked in.
-    case name(String, labelsReversed: HostLabels)
+    /// A DNS-style name: lowercased, without port or trailing dot, as its labels: slices
+    /// of the name from the last label to the first (`["com", "example", "api"]`), the
+    /// order the domain trie is walked in; `labels.name` is the name.
+    case name(HostLabels)
     /// A dotted-quad IPv4 address (`192.0.2.1`).
     case ipv4(String)
     /// An IPv6 literal with its brackets, in RFC 5952 canonical form (`[2001:db8::1]`).
     case ipv6(String)
 
+    /// The name `text`, whose labels are `labelsReversed` (they must agree).
+    public static func name(_ text: String, labelsReversed: HostLabels) -> NormalizedHost {
+        precondition(labelsReversed.name == text, "the labels of `\(text)` are not \(labelsReversed)")
+        return .name(labelsReversed)
+    }
+
     /// The host as text (`nil` when missing): what rules' domains are compared with.
     public var text: String? {
         switch self {
         case .missing: return nil
-        case .name(let name, _): return name
+        case .name(let labels): return labels.name
         case .ipv4(let address): return address
         case .ipv6(let literal): return literal
         }

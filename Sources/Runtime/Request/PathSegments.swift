@@ -108,16 +108,43 @@ public struct PathSegments: Sequence, Sendable, Hashable, ExpressibleByArrayLite
 /// A view, not an array: normalising a request allocates nothing for it. Written as an
 /// array literal (`["com", "example"]`) it stands for `example.com`; two values are equal
 /// when their names are.
+///
+/// The name is the first `length` bytes of `base`: for `api.example.com:443`, the request's
+/// own host text with its port left out, so a name with a port is not copied either.
 public struct HostLabels: Sequence, Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The string the name starts: the validated, lowercased name itself, or that name
+    /// followed by a port.
+    @usableFromInline let base: String
+    /// The name's length in UTF-8 bytes.
+    @usableFromInline let length: Int
+
     /// The validated, lowercased name the labels are slices of.
-    public let name: String
+    public var name: String {
+        length == base.utf8.count ? base : String(decoding: base.utf8.prefix(length), as: UTF8.self)
+    }
 
     public init(name: String) {
-        self.name = name
+        base = name
+        length = name.utf8.count
+    }
+
+    /// The name that is the first `length` bytes of `base` (which go on with `:` and a port).
+    init(base: String, length: Int) {
+        self.base = base
+        self.length = length
     }
 
     public init(arrayLiteral labelsReversed: Substring...) {
-        name = labelsReversed.reversed().joined(separator: ".")
+        self.init(name: labelsReversed.reversed().joined(separator: "."))
+    }
+
+    public static func == (lhs: HostLabels, rhs: HostLabels) -> Bool {
+        lhs.length == rhs.length && lhs.base.utf8.prefix(lhs.length).elementsEqual(rhs.base.utf8.prefix(rhs.length))
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(length)
+        for byte in base.utf8.prefix(length) { hasher.combine(byte) }
     }
 
     public var count: Int {
@@ -133,11 +160,11 @@ public struct HostLabels: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
     /// walk the domain trie: no slice is made and nothing is retained per label.
     @inlinable
     public func forEachLabelUTF8(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows -> Bool {
-        try name.utf8.withContiguousStorageIfAvailable { bytes in
-            try Self.forEach(in: bytes, body)
+        try base.utf8.withContiguousStorageIfAvailable { bytes in
+            try Self.forEach(in: UnsafeBufferPointer(rebasing: bytes[0..<length]), body)
         } ?? {
-            var copy = name
-            return try copy.withUTF8 { bytes in try Self.forEach(in: bytes, body) }
+            var copy = base
+            return try copy.withUTF8 { bytes in try Self.forEach(in: UnsafeBufferPointer(rebasing: bytes[0..<length]), body) }
         }()
     }
 
@@ -156,7 +183,8 @@ public struct HostLabels: Sequence, Sendable, Hashable, ExpressibleByArrayLitera
     }
 
     public func makeIterator() -> Iterator {
-        Iterator(name: name, position: name.utf8.endIndex, done: name.isEmpty)
+        let name = self.name
+        return Iterator(name: name, position: name.utf8.endIndex, done: name.isEmpty)
     }
 
     public struct Iterator: IteratorProtocol, Sendable {
