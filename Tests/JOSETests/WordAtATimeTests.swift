@@ -1,8 +1,9 @@
 import JOSE
 import XCTest
 
-/// The dot scan and the base64url decoder work eight bytes at a time; every position of a
-/// dot or a bad character relative to those words must give the byte-at-a-time answer.
+/// The dot scan (`memchr`, vectorised) and the base64url decoder (four characters at a
+/// time through shifted tables) read many bytes at once; every position of a dot or a bad
+/// character relative to those blocks must give the byte-at-a-time answer.
 final class WordAtATimeTests: XCTestCase {
     func testSegmentCountsWithDotsAtEveryOffset() {
         for length in 0..<40 {

@@ -75,39 +75,26 @@ public enum Base64URL {
     /// returns the number of bytes written or the first problem.
     static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Result<Int, Base64URLError> {
         Base64URLTable.decoding.withUnsafeBufferPointer { table in
-            decode(text, into: out, table: table)
+            Base64URLTable.shifted.withUnsafeBufferPointer { shifted in
+                decode(text, into: out, table: table, shifted: shifted)
+            }
         }
     }
 
     private static func decode(
-        _ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, table: UnsafeBufferPointer<UInt8>
+        _ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, table: UnsafeBufferPointer<UInt8>,
+        shifted: UnsafeBufferPointer<UInt32>
     ) -> Result<Int, Base64URLError> {
         let count = text.count
         var written = 0
         var offset = 0
-        // Eight, then four characters at a time; any invalid one sets a high bit in the OR.
-        while offset + 8 <= count {
-            let a = table[Int(text[offset])], b = table[Int(text[offset + 1])]
-            let c = table[Int(text[offset + 2])], d = table[Int(text[offset + 3])]
-            let e = table[Int(text[offset + 4])], f = table[Int(text[offset + 5])]
-            let g = table[Int(text[offset + 6])], h = table[Int(text[offset + 7])]
-            if (a | b | c | d | e | f | g | h) & 0xC0 != 0 { break }
-            let first = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-            let second = UInt32(e) << 18 | UInt32(f) << 12 | UInt32(g) << 6 | UInt32(h)
-            out[written] = UInt8(truncatingIfNeeded: first >> 16)
-            out[written + 1] = UInt8(truncatingIfNeeded: first >> 8)
-            out[written + 2] = UInt8(truncatingIfNeeded: first)
-            out[written + 3] = UInt8(truncatingIfNeeded: second >> 16)
-            out[written + 4] = UInt8(truncatingIfNeeded: second >> 8)
-            out[written + 5] = UInt8(truncatingIfNeeded: second)
-            written += 6
-            offset += 8
-        }
+        // Four characters at a time through four tables that hold each value already in
+        // its place of the 24-bit group, so a group is three ORs; an invalid character
+        // sets bit 24 and leaves the group to the exact loop below, which names it.
         while offset + 4 <= count {
-            let a = table[Int(text[offset])], b = table[Int(text[offset + 1])]
-            let c = table[Int(text[offset + 2])], d = table[Int(text[offset + 3])]
-            if (a | b | c | d) & 0xC0 != 0 { break }
-            let word = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+            let word = shifted[Int(text[offset])] | shifted[256 + Int(text[offset + 1])]
+                | shifted[512 + Int(text[offset + 2])] | shifted[768 + Int(text[offset + 3])]
+            if word >> 24 != 0 { break }
             out[written] = UInt8(truncatingIfNeeded: word >> 16)
             out[written + 1] = UInt8(truncatingIfNeeded: word >> 8)
             out[written + 2] = UInt8(truncatingIfNeeded: word)
@@ -183,6 +170,16 @@ public enum Base64URL {
 
 enum Base64URLTable {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Four tables of 256: for the character at position i (0...3) of a group, its value
+    /// shifted to bits 18, 12, 6 or 0; `1 << 24` for a byte outside the alphabet.
+    static let shifted: [UInt32] = {
+        var table = [UInt32](repeating: 1 << 24, count: 1024)
+        for (value, byte) in alphabet.enumerated() {
+            for position in 0..<4 { table[256 * position + Int(byte)] = UInt32(value) << UInt32(18 - 6 * position) }
+        }
+        return table
+    }()
 
     /// 0...63 for alphabet bytes, 255 otherwise.
     static let decoding: [UInt8] = {

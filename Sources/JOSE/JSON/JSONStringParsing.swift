@@ -57,6 +57,16 @@ extension JSONParser {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
         var index = position
+        // Eight bytes at a time while none is a quote, a backslash, a control character or
+        // not ASCII (the word tests are exact, so a word that fails is read byte by byte).
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+            let special = (word | ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+            if special != 0 { break }
+            index += 8
+        }
         while index < end {
             let byte = base[index]
             // 0x20...0x7F, except the quote and the backslash.

@@ -184,8 +184,17 @@ public struct JSONNumber: Sendable, Hashable {
 
     /// Creates a number from its source text.
     public init(text: String) {
+        self.init(text: text, smallInteger: Self.smallInteger(text))
+    }
+
+    /// Creates a number whose text the parser has just read as `bytes` (validated JSON).
+    init(text: String, bytes: UnsafeBufferPointer<UInt8>) {
+        self.init(text: text, smallInteger: Self.smallInteger(bytes))
+    }
+
+    private init(text: String, smallInteger: Double?) {
         self.text = text
-        if let value = Self.smallInteger(text) {
+        if let value = smallInteger {
             self.double = value
         } else if let value = Double(text), value.isFinite {
             self.double = value
@@ -196,16 +205,18 @@ public struct JSONNumber: Sendable, Hashable {
 
     /// Fast exact path for plain integers of up to 15 digits (every NumericDate in practice).
     static func smallInteger(_ text: String) -> Double? {
-        let utf8 = text.utf8
-        return utf8.withContiguousStorageIfAvailable { bytes -> Double? in
-            guard !bytes.isEmpty, bytes.count <= 15 else { return nil }
-            var value: Int64 = 0
-            for byte in bytes {
-                let digit = byte &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int64(digit)
-            }
-            return Double(value)
-        } ?? nil
+        text.utf8.withContiguousStorageIfAvailable { smallInteger($0) } ?? nil
+    }
+
+    @inline(__always)
+    static func smallInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard !bytes.isEmpty, bytes.count <= 15 else { return nil }
+        var value: Int64 = 0
+        for index in 0..<bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+        }
+        return Double(value)
     }
 }

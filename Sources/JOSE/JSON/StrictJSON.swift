@@ -266,8 +266,8 @@ struct JSONParser {
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail(.invalidNumber, at: start) }
             skipDigits()
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        return .number(JSONNumber(text: text), span: start..<position)
+        let digits = UnsafeBufferPointer(rebasing: bytes[start..<position])
+        return .number(JSONNumber(text: String(decoding: digits, as: UTF8.self), bytes: digits), span: start..<position)
     }
 
     func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

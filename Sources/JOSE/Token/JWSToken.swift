@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The protected header of a JWS, as far as this verifier reads it.
 public struct JWSHeader: Sendable {
     /// The algorithm, when it is one this module supports.
@@ -107,6 +113,14 @@ public struct JWSToken: Sendable {
         parse(string: token, maxBytes: maxBytes)
     }
 
+    /// Splits, decodes and parses a compact JWS that is a slice of a header, parameter or
+    /// cookie (the decision path): one copy of the bytes, not revalidated.
+    public static func parse(_ token: Substring, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
+        let size = token.utf8.count
+        if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
+        return parse(string: String(token), maxBytes: maxBytes)
+    }
+
     /// Splits, decodes and parses a compact JWS given as a substring or other string view.
     public static func parse(_ token: some StringProtocol, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
         let size = token.utf8.count
@@ -208,33 +222,26 @@ public struct JWSToken: Sendable {
             compact: compact, signingInputLength: secondDot, decoded: decoded, signatureRange: signatureRange))
     }
 
-    /// The number of dots and the offsets of the first two (-1 when absent). Eight bytes
-    /// at a time: a word without a dot is skipped with one test.
+    /// The number of dots and the offsets of the first two (-1 when absent): `memchr`
+    /// (vectorised by the C library) finds the first three, and only a token with a
+    /// third dot, which is refused anyway, is counted to the end.
     static func countDots(_ bytes: UnsafeBufferPointer<UInt8>) -> (count: Int, first: Int, second: Int) {
-        var dots = 0
-        var firstDot = -1
-        var secondDot = -1
-        guard let base = bytes.baseAddress else { return (0, -1, -1) }
-        let count = bytes.count
-        var index = 0
-        func visit(_ position: Int) {
-            guard base[position] == UInt8(ascii: ".") else { return }
-            if dots == 0 { firstDot = position } else if dots == 1 { secondDot = position }
-            dots += 1
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return (0, -1, -1) }
+        let end = base + bytes.count
+        func next(after start: UnsafePointer<UInt8>) -> UnsafePointer<UInt8>? {
+            guard start < end, let found = memchr(start, 0x2E, end - start) else { return nil }
+            return UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
         }
-        while index + 8 <= count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) ^ 0x2E2E_2E2E_2E2E_2E2E
-            // Nonzero exactly when some byte of `word` is zero, that is, some input byte is a dot.
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 {
-                for position in index..<(index + 8) { visit(position) }
-            }
-            index += 8
+        guard let first = next(after: base) else { return (0, -1, -1) }
+        guard let second = next(after: first + 1) else { return (1, first - base, -1) }
+        guard let third = next(after: second + 1) else { return (2, first - base, second - base) }
+        var dots = 3
+        var cursor = third + 1
+        while cursor < end {
+            if cursor.pointee == 0x2E { dots += 1 }
+            cursor += 1
         }
-        while index < count {
-            visit(index)
-            index += 1
-        }
-        return (dots, firstDot, secondDot)
+        return (dots, first - base, second - base)
     }
 
     /// `alg` present and not `none`, then `crit` and `b64`, then the types of `kid` and `typ`.
