@@ -107,25 +107,25 @@ public enum TokenExtractor {
     static func afterPrefix(_ value: Substring, prefix: String) -> Substring? {
         // On the bytes: offsets first, then one Substring (index walking costs more than
         // the comparison itself on the decision path).
-        let found: (start: Int, end: Int)? = ASCII.withBytes(value) { v in
-            ASCII.withBytes(prefix) { p in tokenBounds(in: v, prefix: p) }
-        }
-        guard let found else { return nil }
-        let utf8 = value.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: found.start)
-        return value[start..<utf8.index(start, offsetBy: found.end - found.start)]
+        ASCII.withBytes(value) { tokenBounds(in: $0, prefix: prefix) }.map { slice(value, $0) }
     }
 
-    /// `afterPrefix` of a whole header value, read through the `String` itself (a
-    /// `Substring`'s bytes cost an index translation on every access).
+    /// `afterPrefix` of a whole header value, read through the `String` itself.
     static func afterPrefix(_ value: String, prefix: String) -> Substring? {
-        let found: (start: Int, end: Int)? = ASCII.withBytes(value) { v in
-            ASCII.withBytes(prefix) { p in tokenBounds(in: v, prefix: p) }
-        }
-        guard let found else { return nil }
+        ASCII.withBytes(value) { tokenBounds(in: $0, prefix: prefix) }.map { slice(value, $0) }
+    }
+
+    @inline(__always)
+    static func tokenBounds(in v: UnsafeBufferPointer<UInt8>, prefix: String) -> (start: Int, end: Int)? {
+        ASCII.withBytes(prefix) { tokenBounds(in: v, prefix: $0) }
+    }
+
+    /// The part of `value` at byte offsets `bounds`.
+    @inline(__always)
+    static func slice<S: StringProtocol>(_ value: S, _ bounds: (start: Int, end: Int)) -> S.SubSequence {
         let utf8 = value.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: found.start)
-        return value[start..<utf8.index(start, offsetBy: found.end - found.start)]
+        let start = utf8.index(utf8.startIndex, offsetBy: bounds.start)
+        return value[start..<utf8.index(start, offsetBy: bounds.end - bounds.start)]
     }
 
     /// `afterPrefix` on bytes: the token's byte offsets in `v`, or nil.
