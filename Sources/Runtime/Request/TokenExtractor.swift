@@ -25,16 +25,15 @@ public enum TokenExtractor {
         extract(headers: headers, query: rawQuery, locations: locations)
     }
 
-    /// The query is read only for a query location (most entries have none). `singlePlaces`,
-    /// when given, holds `[FoundToken(location)]` for each location, handed out for a token
-    /// found in one place only (no array made per request).
-    static func extract(headers: [HTTPHeader], query: Substring?, locations: [TokenLocation],
-                        singlePlaces: [[FoundToken]]? = nil) -> TokenExtraction {
-        extractNoting(headers: headers, query: query, locations: locations, singlePlaces: singlePlaces).extraction
+    /// The query is read only for a query location (most entries have none).
+    static func extract(headers: [HTTPHeader], query: Substring?, locations: [TokenLocation]) -> TokenExtraction {
+        extractNoting(headers: headers, query: query, locations: locations).extraction
     }
 
-    /// ``extract(headers:query:locations:singlePlaces:)``, and when the token was found in
-    /// one place only, that location's index in `locations` (else -1).
+    /// ``extract(headers:query:locations:)``, and when the token was found in one place
+    /// only, that location's index in `locations` (else -1). `singlePlaces`, when given,
+    /// holds `[FoundToken(location)]` for each location, handed out for a token found in
+    /// one place only (no array made per request).
     static func extractNoting(headers: [HTTPHeader], query: Substring?, locations: [TokenLocation],
                               singlePlaces: [[FoundToken]]? = nil) -> (extraction: TokenExtraction, onlyPlace: Int) {
         var found = Candidates()
