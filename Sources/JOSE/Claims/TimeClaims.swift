@@ -3,20 +3,19 @@
 /// With skew s: expired when now ≥ exp + s; not yet valid when now < nbf − s; issued in
 /// the future when iat > now + s; lifetime exceeded when exp − iat > maxLifetime.
 enum TimeClaims {
-    /// A NumericDate member (at `index` of `members`, -1 when absent): absent, a finite
-    /// number, or malformed (strings, `1e400`, ...). Read in place.
-    static func numericDate(_ name: JSONMemberName, at index: Int, of members: [JSONMember]) -> Result<Double?, VerificationFailure> {
+    /// A NumericDate member (at `index` of the token's claims, -1 when absent): absent, a
+    /// finite number, or malformed (strings, `1e400`, ...). Read in place.
+    static func numericDate(_ name: JSONMemberName, at index: Int, of token: JWSToken) -> Result<Double?, VerificationFailure> {
         guard index >= 0 else { return .success(nil) }
-        guard case .number(let number, _) = members[index].value, let seconds = number.double else {
-            return .failure(.malformed(.claimNotNumber(name.text)))
-        }
+        guard let seconds = token.finiteNumber(at: index) else { return .failure(.malformed(.claimNotNumber(name.text))) }
         return .success(seconds)
     }
 
-    static func check(_ members: [JSONMember], _ claims: RegisteredClaims, policy: TokenPolicy, now: Double) -> VerificationFailure? {
+    static func check(_ token: JWSToken, policy: TokenPolicy, now: Double) -> VerificationFailure? {
         let skew = policy.clockSkew
+        let claims = token.registered
         let exp: Double?
-        switch numericDate(.exp, at: claims.exp, of: members) {
+        switch numericDate(.exp, at: claims.exp, of: token) {
         case .failure(let failure): return failure
         case .success(let value): exp = value
         }
@@ -26,14 +25,14 @@ enum TimeClaims {
             return .malformed(.missingExpiration)
         }
 
-        switch numericDate(.nbf, at: claims.nbf, of: members) {
+        switch numericDate(.nbf, at: claims.nbf, of: token) {
         case .failure(let failure): return failure
         case .success(let nbf):
             if let nbf, now < nbf - skew { return VerificationFailure(.notYetValid(nbf: nbf, now: now, skew: skew)) }
         }
 
         let iat: Double?
-        switch numericDate(.iat, at: claims.iat, of: members) {
+        switch numericDate(.iat, at: claims.iat, of: token) {
         case .failure(let failure): return failure
         case .success(let value): iat = value
         }

@@ -19,4 +19,16 @@ public enum UTF8Bytes {
         }
         return a.utf8.elementsEqual(b.utf8)
     }
+
+    /// Whether `bytes` are the UTF-8 bytes of `text`.
+    @inline(__always)
+    public static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+        let count = bytes.count
+        guard count == text.utf8.count else { return false }
+        guard count > 0 else { return true }
+        if let result = text.utf8.withContiguousStorageIfAvailable({ memcmp(bytes.baseAddress!, $0.baseAddress!, count) == 0 }) {
+            return result
+        }
+        return bytes.elementsEqual(text.utf8)
+    }
 }

@@ -5,6 +5,11 @@ extension JSONParser {
         try parseString(keyed: false)
     }
 
+    /// Validates a string as ``parseString()`` does, without making it.
+    mutating func skipString() throws(JSONParseError) {
+        _ = try parseString(keyed: false, producing: false)
+    }
+
     /// Parses a member name, and makes its lookup key (``JSONMember/nameKey(bytes:)``)
     /// from the bytes just read into `nameKey`.
     mutating func parseMemberName() throws(JSONParseError) -> String {
@@ -12,7 +17,7 @@ extension JSONParser {
     }
 
     @inline(__always)
-    private mutating func parseString(keyed: Bool) throws(JSONParseError) -> String {
+    private mutating func parseString(keyed: Bool, producing: Bool = true) throws(JSONParseError) -> String {
         position += 1
         let contentStart = position
         // Fast path: no escapes, so the text is a slice of the input.
@@ -24,6 +29,7 @@ extension JSONParser {
                 let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<position])
                 position += 1
                 if keyed { nameKey = JSONMember.nameKey(bytes: content) }
+                guard producing else { return "" }
                 return WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
@@ -38,7 +44,7 @@ extension JSONParser {
             if byte == UInt8(ascii: "\"") {
                 position += 1
                 if keyed { nameKey = scratch.withUnsafeBufferPointer { JSONMember.nameKey(bytes: $0) } }
-                return String(decoding: scratch, as: UTF8.self)
+                return producing ? String(decoding: scratch, as: UTF8.self) : ""
             }
             if byte == UInt8(ascii: "\\") {
                 try parseEscape()

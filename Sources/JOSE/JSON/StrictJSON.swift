@@ -34,6 +34,10 @@ struct JSONParser {
     var elementStack: [JSONValue] = []
     /// The key of the member name ``parseMemberName()`` read last.
     var nameKey: UInt64 = 0
+    /// When false, values are validated exactly as when built, but not built: strings,
+    /// numbers and containers come back as `.null` carrying their span (see
+    /// ``parseShallowDocument(_:)``); member names are still read, for the duplicate check.
+    var building = true
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -48,6 +52,47 @@ struct JSONParser {
         memberStack.removeAll(keepingCapacity: true)
         elementStack.removeAll(keepingCapacity: true)
         return try parseDocument()
+    }
+
+    /// Parses a document that should be an object, building only its members' names: each
+    /// member's value is validated as ``parseDocument(_:)`` would validate it (same errors,
+    /// same offsets) and recorded as `.null(span:)` of where it is, to be built later with
+    /// ``buildValue(at:in:maxDepth:)``. Nil when the document is valid JSON but not an object.
+    ///
+    /// This is how a token's claims are read: a decision asks for a few of them, and
+    /// building (then freeing) every string and array of a claim set costs more than the
+    /// rest of the parse.
+    mutating func parseShallowDocument(_ next: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [JSONMember]? {
+        bytes = next
+        position = 0
+        depth = 0
+        memberStack.removeAll(keepingCapacity: true)
+        elementStack.removeAll(keepingCapacity: true)
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
+            _ = try parseDocument()
+            return nil
+        }
+        let object = try parseObject(shallow: true)
+        skipWhitespace()
+        if position != bytes.count { throw JSONParseError(offset: position, kind: .trailingContent) }
+        return object.members
+    }
+
+    /// Builds the value at `span` of `buffer`, a span ``parseShallowDocument(_:)`` recorded
+    /// for a member of the top-level object (already validated, so this cannot fail). Spans
+    /// in the result are offsets in `buffer`, as if the whole document had been built.
+    static func buildValue(at span: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> JSONValue {
+        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+        parser.position = span.lowerBound
+        parser.depth = 1
+        do throws(JSONParseError) {
+            let value = try parser.parseValue()
+            precondition(parser.position == span.upperBound, "a validated JSON value ends where its span does")
+            return value
+        } catch {
+            preconditionFailure("a validated JSON value failed to parse again: \(error)")
+        }
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -78,6 +123,10 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""):
+            guard building else {
+                try skipString()
+                return .null(span: start..<position)
+            }
             let text = try parseString()
             return .string(text, span: start..<position)
         case UInt8(ascii: "t"):
@@ -111,7 +160,9 @@ struct JSONParser {
         if depth > maxDepth { throw fail(.tooDeep(limit: maxDepth)) }
     }
 
-    mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    /// `shallow`: the members' values are validated but not built (``building`` is false
+    /// while each is read), and the members are returned with `.null(span:)` values.
+    mutating func parseObject(shallow: Bool = false) throws(JSONParseError) -> JSONValue {
         let start = position
         try enter()
         position += 1
@@ -121,7 +172,7 @@ struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object([], span: start..<position)
+            return building ? .object([], span: start..<position) : .null(span: start..<position)
         }
         while true {
             skipWhitespace()
@@ -137,7 +188,15 @@ struct JSONParser {
             guard bytes[position] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(bytes[position])) }
             position += 1
             skipWhitespace()
-            let value = try parseValue()
+            if shallow { building = false }
+            let value: JSONValue
+            do throws(JSONParseError) {
+                value = try parseValue()
+            } catch {
+                if shallow { building = true }
+                throw error
+            }
+            if shallow { building = true }
             memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value, nameKey: key))
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
@@ -147,6 +206,10 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
+                guard building else {
+                    memberStack.removeLast(memberStack.count - base)
+                    return .null(span: start..<position)
+                }
                 return .object(takeMembers(from: base), span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))
@@ -219,12 +282,12 @@ struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .array([], span: start..<position)
+            return building ? .array([], span: start..<position) : .null(span: start..<position)
         }
         while true {
             skipWhitespace()
             let element = try parseValue()
-            elementStack.append(element)
+            if building { elementStack.append(element) }
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[position] {
@@ -233,6 +296,7 @@ struct JSONParser {
             case UInt8(ascii: "]"):
                 position += 1
                 depth -= 1
+                guard building else { return .null(span: start..<position) }
                 return .array(takeElements(from: base), span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))
@@ -266,6 +330,7 @@ struct JSONParser {
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail(.invalidNumber, at: start) }
             skipDigits()
         }
+        guard building else { return .null(span: start..<position) }
         let digits = UnsafeBufferPointer(rebasing: bytes[start..<position])
         return .number(JSONNumber(text: String(decoding: digits, as: UTF8.self), bytes: digits), span: start..<position)
     }

@@ -23,6 +23,12 @@ public struct JWSHeader: Sendable {
 /// Produced by ``parse(_:maxBytes:)``, which runs the structural stages in order:
 /// size → segments and base64url → header JSON → payload JSON → `alg` → `crit`/`b64`.
 ///
+/// The payload is validated whole (strict JSON, duplicate names rejected at every depth),
+/// but only its member names are kept: a claim's value is read in place from the decoded
+/// bytes, or built into a ``JSONValue`` when it is asked for (`claim(_:)`). A
+/// decision reads a few claims; building and freeing every string and array of a claim
+/// set cost more than the rest of the parse.
+///
 /// The parts live in one immutable object, so a copy of a token (into a cache, a decision
 /// context, a decision) is one reference count, not one per part.
 public struct JWSToken: Sendable {
@@ -30,12 +36,26 @@ public struct JWSToken: Sendable {
 
     /// The protected header.
     public var header: JWSHeader { parts.header }
-    /// The claims (spans are offsets in the decoded payload).
-    public var payload: JSONValue { parts.payload }
+    /// The claims, built whole (spans are offsets in the decoded payload). A decision never
+    /// asks for this: it reads the claims it needs with `claim(_:)`.
+    public var payload: JSONValue {
+        withPayload { buffer in
+            var parser = JSONParser(bytes: buffer, maxDepth: Self.jsonLimits.maxDepth)
+            do throws(JSONParseError) {
+                return try parser.parseDocument()
+            } catch {
+                preconditionFailure("a validated payload failed to parse again: \(error)")
+            }
+        }
+    }
     /// The unverified `iss`, when it is a string.
-    public var issuer: String? { parts.issuer }
-    /// Where `exp`, `nbf`, `iat`, `sub` and `aud` are among the payload's members, found
-    /// once at parse time (a token the cache holds is checked again on every hit).
+    public var issuer: String? {
+        registered.iss >= 0 ? claimValue(at: registered.iss).stringValue : nil
+    }
+    /// The number of top-level claims.
+    public var claimCount: Int { parts.claims.count }
+    /// Where `iss`, `exp`, `nbf`, `iat`, `sub` and `aud` are among the payload's members,
+    /// found once at parse time (a token the cache holds is checked again on every hit).
     var registered: RegisteredClaims { parts.registered }
 
     /// The compact serialization as received.
@@ -48,31 +68,33 @@ public struct JWSToken: Sendable {
 
     private final class Parts: Sendable {
         let header: JWSHeader
-        let payload: JSONValue
-        let issuer: String?
+        /// The payload's members in source order, names read and values not built: each
+        /// value is `.null(span:)` of where the value is in the decoded payload.
+        let claims: [JSONMember]
         let registered: RegisteredClaims
         let compact: String
         let signingInputLength: Int
         let decoded: [UInt8]
+        let payloadRange: Range<Int>
         let signatureRange: Range<Int>
 
-        init(header: JWSHeader, payload: JSONValue, issuer: String?, compact: String, signingInputLength: Int, decoded: [UInt8],
-             signatureRange: Range<Int>) {
+        init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
+             payloadRange: Range<Int>, signatureRange: Range<Int>) {
             self.header = header
-            self.payload = payload
-            self.issuer = issuer
-            registered = payload.members.map(RegisteredClaims.init) ?? RegisteredClaims([])
+            self.claims = claims
+            registered = RegisteredClaims(claims)
             self.compact = compact
             self.signingInputLength = signingInputLength
             self.decoded = decoded
+            self.payloadRange = payloadRange
             self.signatureRange = signatureRange
         }
     }
 
-    private init(header: JWSHeader, payload: JSONValue, issuer: String?, compact: String, signingInputLength: Int, decoded: [UInt8],
-                 signatureRange: Range<Int>) {
-        parts = Parts(header: header, payload: payload, issuer: issuer, compact: compact, signingInputLength: signingInputLength,
-                      decoded: decoded, signatureRange: signatureRange)
+    private init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
+                 payloadRange: Range<Int>, signatureRange: Range<Int>) {
+        parts = Parts(header: header, claims: claims, compact: compact, signingInputLength: signingInputLength,
+                      decoded: decoded, payloadRange: payloadRange, signatureRange: signatureRange)
     }
 
     /// JSON bounds for headers and claim sets.
@@ -84,20 +106,17 @@ public struct JWSToken: Sendable {
     /// The JWS signing input, `BASE64URL(header) '.' BASE64URL(payload)`.
     public var signingInput: [UInt8] { Array(compact.utf8.prefix(signingInputLength)) }
 
+    // MARK: Claims
+
     /// The claim at `path` (object member names from the top), if present.
     public func claim(_ path: [String]) -> JSONValue? {
-        var current = payload
-        for name in path {
-            guard let next = current[member: name] else { return nil }
-            current = next
-        }
-        return current
+        claim(path.map(JSONMemberName.init))
     }
 
     /// The claim at `path`, with the names' keys made beforehand (see ``JSONMemberName``).
     public func claim(_ path: [JSONMemberName]) -> JSONValue? {
-        guard let first = path.first, let top = payload[member: first] else { return nil }
-        var current = top
+        guard let first = path.first, let index = claimIndex(first) else { return nil }
+        var current = claimValue(at: index)
         for name in path.dropFirst() {
             guard let next = current[member: name] else { return nil }
             current = next
@@ -106,7 +125,79 @@ public struct JWSToken: Sendable {
     }
 
     /// The top-level claim `name`, if present.
-    public func claim(_ name: String) -> JSONValue? { payload[member: name] }
+    public func claim(_ name: String) -> JSONValue? {
+        claimIndex(JSONMemberName(name)).map(claimValue(at:))
+    }
+
+    /// Runs `body` with the text of the top-level string claim `path[0]` when `path` has one
+    /// name and the claim is a string written without escapes, so its bytes between the
+    /// quotes are its value: nil otherwise (absent, another type, escaped, a deeper path),
+    /// and the caller reads the claim with `claim(_:)`. The bytes are valid UTF-8
+    /// and must not escape `body`.
+    public func withPlainStringClaim<R>(_ path: [JSONMemberName], _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard path.count == 1, let index = claimIndex(path[0]) else { return nil }
+        return withPlainString(at: index, body) ?? nil
+    }
+
+    /// Where the top-level claim `name` is among the payload's members.
+    func claimIndex(_ name: JSONMemberName) -> Int? {
+        JSONValue.index(of: name, in: parts.claims)
+    }
+
+    /// The value of the member at `index`, built.
+    func claimValue(at index: Int) -> JSONValue {
+        let span = parts.claims[index].value.span
+        return withPayload { JSONParser.buildValue(at: span, in: $0, maxDepth: Self.jsonLimits.maxDepth) }
+    }
+
+    /// Runs `body` with the JSON text of the value of the member at `index`.
+    func withClaimText<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let span = parts.claims[index].value.span
+        return withPayload { body(UnsafeBufferPointer(rebasing: $0[span])) }
+    }
+
+    /// Runs `body` with the bytes between the quotes when the member at `index` is a string
+    /// written without escapes; nil otherwise.
+    func withPlainString<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        withClaimText(at: index) { text in
+            guard text.count >= 2, text[0] == UInt8(ascii: "\"") else { return nil }
+            let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)])
+            guard Self.isPlain(content) else { return nil }
+            return body(content)
+        }
+    }
+
+    /// Whether the member at `index` is a string equal to `expected`, byte for byte.
+    func stringClaim(at index: Int, equals expected: String) -> Bool {
+        if let equal = withPlainString(at: index, { UTF8Bytes.equal($0, expected) }) { return equal }
+        guard case .string(let text, _) = claimValue(at: index) else { return false }
+        return UTF8Bytes.equal(text, expected)
+    }
+
+    /// The member at `index` as a NumericDate, read in place: a finite number, else nil
+    /// (another type, or a number such as `1e400`). The same value ``JSONNumber/double``
+    /// would hold.
+    func finiteNumber(at index: Int) -> Double? {
+        withClaimText(at: index) { text in
+            guard let first = text.first, first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 else { return nil }
+            if let value = JSONNumber.smallInteger(text) { return value }
+            guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
+            return value
+        }
+    }
+
+    /// No backslash: a validated string's bytes are then its value.
+    static func isPlain(_ content: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = content.baseAddress, !content.isEmpty else { return true }
+        return memchr(base, 0x5C, content.count) == nil
+    }
+
+    private func withPayload<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let range = parts.payloadRange
+        return parts.decoded.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    // MARK: Parsing
 
     /// Splits, decodes and parses a compact JWS without verifying anything cryptographic.
     public static func parse(_ token: String, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
@@ -184,9 +275,9 @@ public struct JWSToken: Sendable {
         }
         if let failure { return .failure(failure) }
 
-        let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, JSONValue), VerificationFailure> in
+        let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, [JSONMember]), VerificationFailure> in
             let header: JSONValue
-            let payload: JSONValue
+            let claims: [JSONMember]?
             var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
             parser.memberStack.reserveCapacity(8)
             do throws(JSONParseError) {
@@ -197,18 +288,18 @@ public struct JWSToken: Sendable {
             guard header.members != nil else { return .failure(.malformed(.notAnObject(.header))) }
             parser.memberStack.reserveCapacity(16)
             do throws(JSONParseError) {
-                payload = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
+                claims = try parser.parseShallowDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
             } catch {
                 return .failure(.malformed(.json(.payload, error)))
             }
-            guard payload.members != nil else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
-            return .success((header, payload))
+            guard let claims else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
+            return .success((header, claims))
         }
         let header: JSONValue
-        let payload: JSONValue
+        let claims: [JSONMember]
         switch parsed {
         case .failure(let failure): return .failure(failure)
-        case .success(let values): (header, payload) = values
+        case .success(let values): (header, claims) = values
         }
 
         let jwsHeader: JWSHeader
@@ -218,8 +309,8 @@ public struct JWSToken: Sendable {
         }
         let compact = source ?? String(decoding: bytes, as: UTF8.self)
         return .success(JWSToken(
-            header: jwsHeader, payload: payload, issuer: payload[member: .iss]?.stringValue,
-            compact: compact, signingInputLength: secondDot, decoded: decoded, signatureRange: signatureRange))
+            header: jwsHeader, claims: claims, compact: compact, signingInputLength: secondDot, decoded: decoded,
+            payloadRange: payloadRange, signatureRange: signatureRange))
     }
 
     /// The number of dots and the offsets of the first two (-1 when absent): `memchr`

@@ -45,8 +45,7 @@ public struct JWTVerifier: Sendable {
     /// bytes under the same verifier (the cache keys on both), so those stages pass again;
     /// only the clock moves. The result is the one `verify` would give at `now`.
     public func recheckTime(_ token: JWSToken, now: Double) -> VerificationResult {
-        guard case .object(let members, _) = token.payload else { return .invalid(.malformed(.notAnObject(.payload))) }
-        if let failure = TimeClaims.check(members, token.registered, policy: policy, now: now) { return .invalid(failure) }
+        if let failure = TimeClaims.check(token, policy: policy, now: now) { return .invalid(failure) }
         return .valid(token)
     }
 
@@ -60,12 +59,9 @@ public struct JWTVerifier: Sendable {
             return VerificationFailure(.algorithmNotAllowed(algorithm))
         }
         if let failure = checkSignature(token, algorithm: algorithm) { return failure }
-        // The parser accepts only an object as the payload.
-        guard case .object(let members, _) = token.payload else { return .malformed(.notAnObject(.payload)) }
-        let claims = token.registered
-        if let failure = TimeClaims.check(members, claims, policy: policy, now: now) { return failure }
-        if let failure = IdentityClaims.checkSubject(members, claims, policy: policy) { return failure }
-        return IdentityClaims.checkAudience(members, claims, policy: policy)
+        if let failure = TimeClaims.check(token, policy: policy, now: now) { return failure }
+        if let failure = IdentityClaims.checkSubject(token, policy: policy) { return failure }
+        return IdentityClaims.checkAudience(token, policy: policy)
     }
 
     /// Key selection and signature. With a kid: that key only (an unknown kid is
