@@ -42,30 +42,16 @@ public struct TokenCacheStatistics: Sendable, Hashable {
 /// Set-associative (4 ways per set, least recently used out), in up to 64 shards with one
 /// lock each (`Locked`, as every lock of the runtime): threads contend only when their
 /// tokens fall in the same shard. A result
-/// holds the token (at most 4 KiB), its decoded segments (about ¾ of that) and its
-/// parsed header and claims, so the memory bound is `capacity` × a few times 4 KiB.
+/// holds the token (at most 4 KiB), its decoded segments (about ¾ of that), its parsed
+/// header and its claims' names, so the memory bound is `capacity` × a few times 4 KiB.
 final class VerifiedTokenCache: Sendable {
     /// Tokens longer than this are never cached.
     static let maxTokenBytes = 4096
-    /// The most JSON values (claims, array elements, nested members) a cached token's
-    /// payload may have; typical tokens have 10 to 40.
-    static let maxClaimValues = 256
+    /// The most top-level claims a cached token may have; typical tokens have 5 to 20. (A
+    /// token keeps its claims' names and where their values are; a value is read in place
+    /// when asked for, so nested members and array elements take no memory of their own.)
+    static let maxClaims = 256
 
-    /// The number of JSON values in `value`, counting stops past `limit`.
-    static func valueCount(_ value: JSONValue, upTo limit: Int) -> Int {
-        var count = 0
-        var pending = [value]
-        while let next = pending.popLast() {
-            count += 1
-            if count > limit { return count }
-            switch next {
-            case .array(let elements, _): pending.append(contentsOf: elements)
-            case .object(let members, _): pending.append(contentsOf: members.lazy.map(\.value))
-            default: break
-            }
-        }
-        return count
-    }
     static let defaultCapacity = 10_000
     static let maxShards = 64
 
@@ -126,9 +112,9 @@ final class VerifiedTokenCache: Sendable {
     /// result for the same token, policy and entry is replaced; else a free slot of its set
     /// is used; else the least recently used is evicted.
     func insert(_ token: JWSToken, policy: UInt64, entry: Int, generation: UInt64) {
-        // A parsed claim costs about 50 bytes however short its text, so a 4 KiB token of
-        // tiny values (`[0,0,0,…]`) would hold ~90 KiB: such tokens are verified every time.
-        guard Self.valueCount(token.payload, upTo: Self.maxClaimValues) <= Self.maxClaimValues else { return }
+        // A claim costs about 80 bytes however short it is, so a 4 KiB token of tiny claims
+        // (`"a":0,"b":0,…`) would hold ~50 KiB: such tokens are verified every time.
+        guard token.claimCount <= Self.maxClaims else { return }
         var compact = token.compact
         compact.makeContiguousUTF8()
         let dropped: JWSToken?? = compact.utf8.withContiguousStorageIfAvailable { bytes in

@@ -19,6 +19,9 @@ enum ClaimEvaluation {
                              sourceMap: () -> [SourceLocation]) -> ClaimFailure? {
         // By index: a copied check would retain its path and literals on every request.
         for index in checks.indices {
+            // A top-level string claim written without escapes is checked on its bytes in
+            // the payload; anything else is built (and so is a failing claim, to describe it).
+            if token.withPlainStringClaim(paths[index], { holds(checks[index].operation, string: $0) }) == true { continue }
             var value = token.claim(paths[index])
             if case .null = value { value = nil }
             if holds(checks[index].operation, value) { continue }
@@ -61,6 +64,29 @@ enum ClaimEvaluation {
         }
     }
 
+    /// ``holds(_:_:)`` of a string claim given as its UTF-8 bytes: the same answer.
+    static func holds(_ operation: ClaimCheck.Operation, string text: UnsafeBufferPointer<UInt8>) -> Bool {
+        func equals(_ literal: ClaimLiteral) -> Bool {
+            if case .string(let expected) = literal { return UTF8Bytes.equal(text, expected) }
+            return false
+        }
+        func contains(_ literal: ClaimLiteral) -> Bool {
+            if case .string(let word) = literal { return ASCII.withBytes(word) { containsWord(text, $0) } }
+            return false
+        }
+        switch operation {
+        case .present: return true
+        case .absent: return false
+        case .hasType(let type): return type == .string
+        case .equals(let literal): return equals(literal)
+        case .oneOf(let literals): return literals.contains(where: equals)
+        case .contains(let literal): return contains(literal)
+        case .containsAll(let literals): return literals.allSatisfy(contains)
+        case .containsAny(let literals): return literals.contains(where: contains)
+        case .atLeast, .atMost: return false
+        }
+    }
+
     static func equals(_ value: JSONValue, _ literal: ClaimLiteral) -> Bool {
         switch (value, literal) {
         case (.string(let text, _), .string(let expected)): return UTF8Bytes.equal(text, expected)
@@ -85,22 +111,22 @@ enum ClaimEvaluation {
     /// Whether `word` is one of the words of `text` separated by runs of ASCII spaces,
     /// compared as bytes without splitting (no allocation on the decision path).
     static func containsWord(_ text: String, _ word: String) -> Bool {
-        ASCII.withBytes(text) { haystack in
-            ASCII.withBytes(word) { needle in
-                guard !needle.isEmpty else { return false }
-                var start = 0
-                while start < haystack.count {
-                    while start < haystack.count, haystack[start] == UInt8(ascii: " ") { start += 1 }
-                    var end = start
-                    while end < haystack.count, haystack[end] != UInt8(ascii: " ") { end += 1 }
-                    if end - start == needle.count, memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 {
-                        return true
-                    }
-                    start = end
-                }
-                return false
+        ASCII.withBytes(text) { haystack in ASCII.withBytes(word) { containsWord(haystack, $0) } }
+    }
+
+    static func containsWord(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !needle.isEmpty else { return false }
+        var start = 0
+        while start < haystack.count {
+            while start < haystack.count, haystack[start] == UInt8(ascii: " ") { start += 1 }
+            var end = start
+            while end < haystack.count, haystack[end] != UInt8(ascii: " ") { end += 1 }
+            if end - start == needle.count, memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 {
+                return true
             }
+            start = end
         }
+        return false
     }
 
     static func hasType(_ value: JSONValue, _ type: ClaimValueType) -> Bool {

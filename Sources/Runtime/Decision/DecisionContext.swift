@@ -37,7 +37,14 @@ struct DecisionContext {
         if let token, !winner.forwardedClaimPaths.isEmpty {
             set.reserveCapacity(winner.forwardedClaimPaths.count)
             for index in winner.forwardedClaimPaths.indices {
-                if let value = token.claim(winner.forwardedClaimPaths[index]).flatMap(Self.headerValue) {
+                let path = winner.forwardedClaimPaths[index]
+                // A plain top-level string is read in place; anything else is built.
+                let value: String? = if let text = token.withPlainStringClaim(path, { String(decoding: $0, as: UTF8.self) }) {
+                    Self.isSafeHeaderValue(text) ? text : nil
+                } else {
+                    token.claim(path).flatMap(Self.headerValue)
+                }
+                if let value {
                     set.append(HTTPHeader(name: winner.entry.forwardedClaims[index].header, value: value))
                 }
             }
