@@ -37,12 +37,14 @@ final class ClaimsInPlaceTests: XCTestCase {
                 if case .object(let nested, _) = member.value, let inner = nested.first {
                     XCTAssertEqual(token.claim([member.name, inner.name]), inner.value, file: file, line: line)
                 }
-                let plain = token.withPlainStringClaim([JSONMemberName(member.name)]) { String(decoding: $0, as: UTF8.self) }
+                let plain = token.plainStringClaim([JSONMemberName(member.name)])
                 if let plain {
                     XCTAssertEqual(plain, member.value.stringValue, "a plain string is its bytes", file: file, line: line)
                 }
             }
             XCTAssertNil(token.claim("no such claim"), file: file, line: line)
+            XCTAssertEqual(token.hasIssuer("https://issuer.example.com"), value[member: "iss"]?.stringValue == "https://issuer.example.com",
+                           label, file: file, line: line)
         }
     }
 
@@ -103,9 +105,9 @@ final class ClaimsInPlaceTests: XCTestCase {
         XCTAssertEqual(text(token.claim("s")), #""\u0061b""#)
         XCTAssertEqual(token.claim("s")?.stringValue, "ab")
         XCTAssertEqual(text(token.claim(["o", "k"])), "[true,null]")
-        XCTAssertNil(token.withPlainStringClaim([JSONMemberName("s")]) { _ in true }, "escaped: built instead")
-        XCTAssertNil(token.withPlainStringClaim([JSONMemberName("n")]) { _ in true }, "not a string")
-        XCTAssertNil(token.withPlainStringClaim([JSONMemberName("o"), JSONMemberName("k")]) { _ in true }, "a deeper path")
+        XCTAssertNil(token.testPlainStringClaim([JSONMemberName("s")]) { _ in true }, "escaped: built instead")
+        XCTAssertNil(token.testPlainStringClaim([JSONMemberName("n")]) { _ in true }, "not a string")
+        XCTAssertNil(token.testPlainStringClaim([JSONMemberName("o"), JSONMemberName("k")]) { _ in true }, "a deeper path")
     }
 
     /// NumericDates read in place hold exactly what the built number would.
@@ -128,6 +130,36 @@ final class ClaimsInPlaceTests: XCTestCase {
         }
         let string = try Self.token(payload: Array(#"{"x":"1"}"#.utf8)).get()
         XCTAssertNil(string.finiteNumber(at: 0), "a string is not a NumericDate")
+    }
+
+    /// The header is read like the claims: its parameters in place when they are plain
+    /// strings, built otherwise, with the same verdicts either way.
+    func testHeaderParametersReadInPlaceOrBuilt() throws {
+        func header(_ text: String) -> Result<JWSToken, VerificationFailure> {
+            JWSToken.parse(Support.b64(text) + "." + Support.b64(#"{"iss":"i"}"#) + "." + Support.b64("signature"))
+        }
+        let plain = try header(#"{"alg":"HS256","kid":"k-1","typ":"JWT"}"#).get()
+        XCTAssertEqual(plain.header.alg, .HS256)
+        XCTAssertEqual(plain.header.kid, "k-1")
+        XCTAssertEqual(plain.header.typ, "JWT")
+        let escaped = try header(#"{"alg":"HS256","kid":"k-1","typ":"JWT"}"#).get()
+        XCTAssertEqual(escaped.header.alg, .HS256)
+        XCTAssertEqual(escaped.header.algName, "HS256")
+        XCTAssertEqual(escaped.header.kid, "k-1")
+        XCTAssertEqual(escaped.header.typ, "JWT")
+        let text = #"{ "alg" : "ES256", "x":{"y":[1]} }"#
+        XCTAssertEqual(try header(text).get().headerJSON, try StrictJSON.parse(Array(text.utf8)))
+        XCTAssertEqual(header(#"{"alg":1}"#).failure, .malformed(.headerMemberType("alg")))
+        XCTAssertEqual(header(#"{"alg":"HS256","kid":["k"]}"#).failure, .malformed(.headerMemberType("kid")))
+        XCTAssertEqual(header(#"{"alg":"HS256","typ":null}"#).failure, .malformed(.headerMemberType("typ")))
+        XCTAssertEqual(header(#"{"alg":"HS256","b64":"false"}"#).failure, .malformed(.headerMemberType("b64")))
+        XCTAssertEqual(header(#"{"alg":"HS256","b64":false}"#).failure, .malformed(.unencodedPayload))
+        XCTAssertEqual(header(#"{"alg":"HS256","crit":[]}"#).failure, .malformed(.critical))
+        XCTAssertEqual(header(#"{"alg":"none"}"#).failure?.code, .unsupportedAlgorithm)
+        XCTAssertEqual(header(#"{"kid":"k"}"#).failure, .malformed(.missingAlgorithm))
+        XCTAssertEqual(header(#"["alg"]"#).failure, .malformed(.notAnObject(.header)))
+        XCTAssertEqual(header(#"{"alg":"HS256","alg":"none"}"#).failure, .malformed(.json(.header, JSONParseError(offset: 15, kind: .duplicateMember("alg")))))
+        XCTAssertEqual(header(#"{"alg":"HS256","x":{"a":1,"a":2}}"#).failure?.code, .malformed)
     }
 
     // MARK: Registered claims compared in place

@@ -48,3 +48,11 @@ enum Support {
 
     static func code(_ result: VerificationResult) -> VerificationFailure.Code? { result.failure?.code }
 }
+
+extension Result {
+    /// The error, when this is a failure.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -45,10 +45,3 @@ final class WordAtATimeTests: XCTestCase {
         }
     }
 }
-
-private extension Result {
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
-}

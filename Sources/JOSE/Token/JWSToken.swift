@@ -14,8 +14,6 @@ public struct JWSHeader: Sendable {
     public let kid: String?
     /// The media type, if any.
     public let typ: String?
-    /// The whole header object (spans are offsets in the decoded header).
-    public let json: JSONValue
 }
 
 /// A compact JWS split, decoded and parsed, but not yet trusted.
@@ -36,16 +34,23 @@ public struct JWSToken: Sendable {
 
     /// The protected header.
     public var header: JWSHeader { parts.header }
+    /// The whole protected header, built (spans are offsets in the decoded header). The
+    /// verifier reads only ``header``, whose members are read in place at parse time.
+    public var headerJSON: JSONValue {
+        let range = parts.headerRange
+        return parts.decoded.withUnsafeBufferPointer { Self.buildDocument(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
     /// The claims, built whole (spans are offsets in the decoded payload). A decision never
     /// asks for this: it reads the claims it needs with `claim(_:)`.
-    public var payload: JSONValue {
-        withPayload { buffer in
-            var parser = JSONParser(bytes: buffer, maxDepth: Self.jsonLimits.maxDepth)
-            do throws(JSONParseError) {
-                return try parser.parseDocument()
-            } catch {
-                preconditionFailure("a validated payload failed to parse again: \(error)")
-            }
+    public var payload: JSONValue { withPayload(Self.buildDocument) }
+
+    /// A document the parse validated, built whole.
+    private static func buildDocument(_ buffer: UnsafeBufferPointer<UInt8>) -> JSONValue {
+        var parser = JSONParser(bytes: buffer, maxDepth: jsonLimits.maxDepth)
+        do throws(JSONParseError) {
+            return try parser.parseDocument()
+        } catch {
+            preconditionFailure("a validated document failed to parse again: \(error)")
         }
     }
     /// The unverified `iss`, when it is a string.
@@ -75,26 +80,28 @@ public struct JWSToken: Sendable {
         let compact: String
         let signingInputLength: Int
         let decoded: [UInt8]
+        let headerRange: Range<Int>
         let payloadRange: Range<Int>
         let signatureRange: Range<Int>
 
         init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
-             payloadRange: Range<Int>, signatureRange: Range<Int>) {
+             headerRange: Range<Int>, payloadRange: Range<Int>, signatureRange: Range<Int>) {
             self.header = header
             self.claims = claims
             registered = RegisteredClaims(claims)
             self.compact = compact
             self.signingInputLength = signingInputLength
             self.decoded = decoded
+            self.headerRange = headerRange
             self.payloadRange = payloadRange
             self.signatureRange = signatureRange
         }
     }
 
     private init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
-                 payloadRange: Range<Int>, signatureRange: Range<Int>) {
+                 headerRange: Range<Int>, payloadRange: Range<Int>, signatureRange: Range<Int>) {
         parts = Parts(header: header, claims: claims, compact: compact, signingInputLength: signingInputLength,
-                      decoded: decoded, payloadRange: payloadRange, signatureRange: signatureRange)
+                      decoded: decoded, headerRange: headerRange, payloadRange: payloadRange, signatureRange: signatureRange)
     }
 
     /// JSON bounds for headers and claim sets.
@@ -129,14 +136,28 @@ public struct JWSToken: Sendable {
         claimIndex(JSONMemberName(name)).map(claimValue(at:))
     }
 
-    /// Runs `body` with the text of the top-level string claim `path[0]` when `path` has one
-    /// name and the claim is a string written without escapes, so its bytes between the
-    /// quotes are its value: nil otherwise (absent, another type, escaped, a deeper path),
-    /// and the caller reads the claim with `claim(_:)`. The bytes are valid UTF-8
-    /// and must not escape `body`.
-    public func withPlainStringClaim<R>(_ path: [JSONMemberName], _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+    /// Whether the top-level string claim `path[0]` satisfies `test`, given its text, when
+    /// `path` has one name and the claim is a string written without escapes (so its bytes
+    /// between the quotes are its value): nil otherwise (absent, another type, escaped, a
+    /// deeper path), and the caller reads the claim with `claim(_:)`. The bytes are valid
+    /// UTF-8 and must not escape `test`. (Not generic: a generic across the module boundary
+    /// would run unspecialised, at several times the cost, on every decision.)
+    public func testPlainStringClaim(_ path: [JSONMemberName], _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool? {
         guard path.count == 1, let index = claimIndex(path[0]) else { return nil }
-        return withPlainString(at: index, body) ?? nil
+        return withPlainString(at: index, test)
+    }
+
+    /// The top-level string claim `path[0]` when it is written without escapes (see
+    /// ``testPlainStringClaim(_:_:)``), else nil.
+    public func plainStringClaim(_ path: [JSONMemberName]) -> String? {
+        guard path.count == 1, let index = claimIndex(path[0]) else { return nil }
+        return withPlainString(at: index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the token has an `iss` claim that is a string equal to `issuer`, byte for
+    /// byte; compared in place.
+    public func hasIssuer(_ issuer: String) -> Bool {
+        registered.iss >= 0 && stringClaim(at: registered.iss, equals: issuer)
     }
 
     /// Where the top-level claim `name` is among the payload's members.
@@ -275,17 +296,22 @@ public struct JWSToken: Sendable {
         }
         if let failure { return .failure(failure) }
 
-        let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JSONValue, [JSONMember]), VerificationFailure> in
-            let header: JSONValue
+        // Both documents are validated whole and kept as member names and spans; the
+        // header's few parameters are built here, the claims when asked for.
+        let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JWSHeader, [JSONMember]), VerificationFailure> in
+            let headerMembers: [JSONMember]?
             let claims: [JSONMember]?
             var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
+            // The header takes the stack's buffer as its members (no copy), so the payload
+            // gets a stack of its own.
             parser.memberStack.reserveCapacity(8)
+            let headerBytes = UnsafeBufferPointer(rebasing: buffer[headerRange])
             do throws(JSONParseError) {
-                header = try parser.parseDocument(UnsafeBufferPointer(rebasing: buffer[headerRange]))
+                headerMembers = try parser.parseShallowDocument(headerBytes)
             } catch {
                 return .failure(.malformed(.json(.header, error)))
             }
-            guard header.members != nil else { return .failure(.malformed(.notAnObject(.header))) }
+            guard let headerMembers else { return .failure(.malformed(.notAnObject(.header))) }
             parser.memberStack.reserveCapacity(16)
             do throws(JSONParseError) {
                 claims = try parser.parseShallowDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
@@ -293,24 +319,18 @@ public struct JWSToken: Sendable {
                 return .failure(.malformed(.json(.payload, error)))
             }
             guard let claims else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
-            return .success((header, claims))
+            return readHeader(headerMembers, in: headerBytes).map { ($0, claims) }
         }
-        let header: JSONValue
+        let jwsHeader: JWSHeader
         let claims: [JSONMember]
         switch parsed {
         case .failure(let failure): return .failure(failure)
-        case .success(let values): (header, claims) = values
-        }
-
-        let jwsHeader: JWSHeader
-        switch readHeader(header) {
-        case .failure(let failure): return .failure(failure)
-        case .success(let value): jwsHeader = value
+        case .success(let values): (jwsHeader, claims) = values
         }
         let compact = source ?? String(decoding: bytes, as: UTF8.self)
         return .success(JWSToken(
             header: jwsHeader, claims: claims, compact: compact, signingInputLength: secondDot, decoded: decoded,
-            payloadRange: payloadRange, signatureRange: signatureRange))
+            headerRange: headerRange, payloadRange: payloadRange, signatureRange: signatureRange))
     }
 
     /// The number of dots and the offsets of the first two (-1 when absent): `memchr`
@@ -336,26 +356,40 @@ public struct JWSToken: Sendable {
     }
 
     /// `alg` present and not `none`, then `crit` and `b64`, then the types of `kid` and `typ`.
-    private static func readHeader(_ header: JSONValue) -> Result<JWSHeader, VerificationFailure> {
-        guard let algValue = header[member: .alg] else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
-        guard let algName = algValue.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("alg"))) }
+    /// `members` are the header's, from ``JSONParser/parseShallowDocument(_:)`` of `bytes`;
+    /// a parameter's value is read in place when it is a string without escapes, else built.
+    private static func readHeader(_ members: [JSONMember], in bytes: UnsafeBufferPointer<UInt8>) -> Result<JWSHeader, VerificationFailure> {
+        func value(at index: Int) -> JSONValue {
+            JSONParser.buildValue(at: members[index].value.span, in: bytes, maxDepth: jsonLimits.maxDepth)
+        }
+        /// Absent: nil; present: its text, or nil inside when it is not a string.
+        func string(_ name: JSONMemberName) -> String?? {
+            guard let index = JSONValue.index(of: name, in: members) else { return nil }
+            let text = UnsafeBufferPointer(rebasing: bytes[members[index].value.span])
+            if text.count >= 2, text[0] == UInt8(ascii: "\""), case let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)]), isPlain(content) {
+                return .some(WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self))
+            }
+            return .some(value(at: index).stringValue)
+        }
+        guard let alg = string(.alg) else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
+        guard let algName = alg else { return .failure(VerificationFailure.malformed(.headerMemberType("alg"))) }
         if JWSAlgorithm.isNone(algName) { return .failure(VerificationFailure(.algorithmNone(algName))) }
-        if header[member: .crit] != nil { return .failure(VerificationFailure.malformed(.critical)) }
-        if let b64 = header[member: .b64] {
-            guard let flag = b64.boolValue else { return .failure(VerificationFailure.malformed(.headerMemberType("b64"))) }
+        if JSONValue.index(of: .crit, in: members) != nil { return .failure(VerificationFailure.malformed(.critical)) }
+        if let index = JSONValue.index(of: .b64, in: members) {
+            guard let flag = value(at: index).boolValue else { return .failure(VerificationFailure.malformed(.headerMemberType("b64"))) }
             if !flag { return .failure(VerificationFailure.malformed(.unencodedPayload)) }
         }
         var kid: String?
-        if let value = header[member: .kid] {
-            guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("kid"))) }
+        if let value = string(.kid) {
+            guard let text = value else { return .failure(VerificationFailure.malformed(.headerMemberType("kid"))) }
             kid = text
         }
         var typ: String?
-        if let value = header[member: .typ] {
-            guard let text = value.stringValue else { return .failure(VerificationFailure.malformed(.headerMemberType("typ"))) }
+        if let value = string(.typ) {
+            guard let text = value else { return .failure(VerificationFailure.malformed(.headerMemberType("typ"))) }
             typ = text
         }
-        return .success(JWSHeader(alg: JWSAlgorithm(rawValue: algName), algName: algName, kid: kid, typ: typ, json: header))
+        return .success(JWSHeader(alg: JWSAlgorithm(rawValue: algName), algName: algName, kid: kid, typ: typ))
     }
 
     /// Runs `body` with the signing input and the signature, without copying either.

@@ -39,7 +39,7 @@ struct DecisionContext {
             for index in winner.forwardedClaimPaths.indices {
                 let path = winner.forwardedClaimPaths[index]
                 // A plain top-level string is read in place; anything else is built.
-                let value: String? = if let text = token.withPlainStringClaim(path, { String(decoding: $0, as: UTF8.self) }) {
+                let value: String? = if let text = token.plainStringClaim(path) {
                     Self.isSafeHeaderValue(text) ? text : nil
                 } else {
                     token.claim(path).flatMap(Self.headerValue)

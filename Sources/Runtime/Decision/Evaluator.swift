@@ -78,8 +78,8 @@ extension LoadedPolicy {
         context.noteToken(parsed, foundAt: foundAt)
 
         var firstFailure: (entry: Int, status: Int, reason: Decision.Reason, detail: Decision.Detail)?
-        let issuer = parsed.issuer
-        for index in protecting where issuer.map({ UTF8Bytes.equal(entries[index].entry.issuer, $0) }) ?? false {
+        // In place: building `iss` would allocate its text on every request.
+        for index in protecting where parsed.hasIssuer(entries[index].entry.issuer) {
             // `unowned(unsafe)`: the policy's `entries` holds the entry for the whole decision.
             unowned(unsafe) let entry = entries[index]
             // One generation from start to end, even if the refresher installs another now.
