@@ -162,6 +162,24 @@ final class ClaimsInPlaceTests: XCTestCase {
         XCTAssertEqual(header(#"{"alg":"HS256","x":{"a":1,"a":2}}"#).failure?.code, .malformed)
     }
 
+    /// A token read from a request header keeps a slice of it; the cache keeps a detached
+    /// copy, which holds its own text and nothing more.
+    func testADetachedTokenHoldsOnlyItsOwnText() throws {
+        let compact = Self.header + "." + Support.b64(#"{"iss":"i","sub":"s"}"#) + "." + Support.b64("signature")
+        let header = "Bearer " + compact + String(repeating: " ", count: 4_000)
+        let slice = header.dropFirst(7).prefix(compact.utf8.count)
+        let token = try JWSToken.parse(slice).get()
+        XCTAssertFalse(token.ownsItsText, "read in place")
+        XCTAssertEqual(token.compact, compact)
+        XCTAssertEqual(token.compactLength, compact.utf8.count)
+        let detached = token.detached()
+        XCTAssertTrue(detached.ownsItsText)
+        XCTAssertEqual(detached.compact, compact)
+        XCTAssertEqual(detached.signingInput, token.signingInput)
+        XCTAssertEqual(detached.claim("sub"), token.claim("sub"))
+        XCTAssertTrue(try JWSToken.parse(compact).get().ownsItsText)
+    }
+
     // MARK: Registered claims compared in place
 
     static let signer = TestSigner(algorithm: .HS256, keyType: .hmac(bytes: 32), kid: "hs-1")

@@ -31,4 +31,19 @@ public enum UTF8Bytes {
         }
         return bytes.elementsEqual(text.utf8)
     }
+
+    /// Runs `body` with the UTF-8 bytes of `text`, in place when its base string is
+    /// contiguous. Through the base string with the slice's byte offsets: a `Substring`'s
+    /// own contiguous view goes through a generic `Slice` and costs several times more.
+    @inlinable
+    public static func withBytes<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let utf8 = text.base.utf8
+        let start = utf8.distance(from: utf8.startIndex, to: text.startIndex)
+        let end = start + utf8.distance(from: text.startIndex, to: text.endIndex)
+        if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeBufferPointer(rebasing: $0[start..<end])) }) {
+            return result
+        }
+        var copy = String(text)
+        return try copy.withUTF8(body)
+    }
 }

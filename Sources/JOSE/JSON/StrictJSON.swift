@@ -38,6 +38,9 @@ struct JSONParser {
     /// numbers and containers come back as `.null` carrying their span (see
     /// ``parseShallowDocument(_:)``); member names are still read, for the duplicate check.
     var building = true
+    /// When true, the top-level object of ``parseShallowDocument(_:)`` leaves its members
+    /// on ``memberStack`` instead of taking them (see ``parseShallowDocumentOnStack(_:)``).
+    var keepingTopLevelMembers = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -66,8 +69,9 @@ struct JSONParser {
         bytes = next
         position = 0
         depth = 0
-        memberStack.removeAll(keepingCapacity: true)
-        elementStack.removeAll(keepingCapacity: true)
+        // Guarded: clearing an empty array still costs a call.
+        if !memberStack.isEmpty { memberStack.removeAll(keepingCapacity: true) }
+        if !elementStack.isEmpty { elementStack.removeAll(keepingCapacity: true) }
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
             _ = try parseDocument()
@@ -77,6 +81,15 @@ struct JSONParser {
         skipWhitespace()
         if position != bytes.count { throw JSONParseError(offset: position, kind: .trailingContent) }
         return object.members
+    }
+
+    /// ``parseShallowDocument(_:)``, leaving the members on ``memberStack`` (from index 0)
+    /// for the caller to read and then clear, so the stack's storage serves the next
+    /// document: false when the document is valid JSON but not an object.
+    mutating func parseShallowDocumentOnStack(_ next: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> Bool {
+        keepingTopLevelMembers = true
+        defer { keepingTopLevelMembers = false }
+        return try parseShallowDocument(next) != nil
     }
 
     /// Builds the value at `span` of `buffer`, a span ``parseShallowDocument(_:)`` recorded
@@ -196,8 +209,13 @@ struct JSONParser {
                 if shallow { building = true }
                 throw error
             }
-            if shallow { building = true }
-            memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value, nameKey: key))
+            if shallow {
+                building = true
+                // A placeholder made here, not the one returned: no copy of an enum.
+                memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: .null(span: value.span), nameKey: key))
+            } else {
+                memberStack.append(JSONMember(name: name, nameSpan: nameSpan, value: value, nameKey: key))
+            }
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             switch bytes[position] {
@@ -210,6 +228,7 @@ struct JSONParser {
                     memberStack.removeLast(memberStack.count - base)
                     return .null(span: start..<position)
                 }
+                if shallow, keepingTopLevelMembers { return .object([], span: start..<position) }
                 return .object(takeMembers(from: base), span: start..<position)
             case let byte:
                 throw fail(.unexpectedByte(byte))

@@ -64,7 +64,26 @@ public struct JWSToken: Sendable {
     var registered: RegisteredClaims { parts.registered }
 
     /// The compact serialization as received.
-    public var compact: String { parts.compact }
+    public var compact: String { String(parts.compact) }
+    /// Whether the token's text is the whole of the string it slices (so holding the token
+    /// holds nothing else).
+    var ownsItsText: Bool {
+        let text = parts.compact
+        return text.startIndex == text.base.startIndex && text.endIndex == text.base.endIndex
+    }
+    /// The length of `compact` in bytes.
+    public var compactLength: Int { parts.compact.utf8.count }
+
+    /// This token holding its own copy of its text. A token parsed from a slice of a longer
+    /// text (a request header, a cookie) keeps that slice, so the whole text stays alive
+    /// while the token does: what outlives the request (the verified-token cache) keeps
+    /// a detached token.
+    public func detached() -> JWSToken {
+        if ownsItsText { return self }
+        let text = parts.compact, old = parts
+        return JWSToken(header: old.header, claims: old.claims, compact: String(text)[...], signingInputLength: old.signingInputLength,
+                        decoded: old.decoded, headerRange: old.headerRange, payloadRange: old.payloadRange, signatureRange: old.signatureRange)
+    }
     /// Length of `header.payload` in `compact`.
     var signingInputLength: Int { parts.signingInputLength }
     /// The three decoded segments back to back, in one allocation.
@@ -77,14 +96,15 @@ public struct JWSToken: Sendable {
         /// value is `.null(span:)` of where the value is in the decoded payload.
         let claims: [JSONMember]
         let registered: RegisteredClaims
-        let compact: String
+        /// The token's text: a slice of what it was parsed from (see ``detached()``).
+        let compact: Substring
         let signingInputLength: Int
         let decoded: [UInt8]
         let headerRange: Range<Int>
         let payloadRange: Range<Int>
         let signatureRange: Range<Int>
 
-        init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
+        init(header: JWSHeader, claims: [JSONMember], compact: Substring, signingInputLength: Int, decoded: [UInt8],
              headerRange: Range<Int>, payloadRange: Range<Int>, signatureRange: Range<Int>) {
             self.header = header
             self.claims = claims
@@ -98,7 +118,7 @@ public struct JWSToken: Sendable {
         }
     }
 
-    private init(header: JWSHeader, claims: [JSONMember], compact: String, signingInputLength: Int, decoded: [UInt8],
+    private init(header: JWSHeader, claims: [JSONMember], compact: Substring, signingInputLength: Int, decoded: [UInt8],
                  headerRange: Range<Int>, payloadRange: Range<Int>, signatureRange: Range<Int>) {
         parts = Parts(header: header, claims: claims, compact: compact, signingInputLength: signingInputLength,
                       decoded: decoded, headerRange: headerRange, payloadRange: payloadRange, signatureRange: signatureRange)
@@ -111,7 +131,7 @@ public struct JWSToken: Sendable {
     public var signature: [UInt8] { Array(decoded[signatureRange]) }
 
     /// The JWS signing input, `BASE64URL(header) '.' BASE64URL(payload)`.
-    public var signingInput: [UInt8] { Array(compact.utf8.prefix(signingInputLength)) }
+    public var signingInput: [UInt8] { Array(parts.compact.utf8.prefix(signingInputLength)) }
 
     // MARK: Claims
 
@@ -222,33 +242,27 @@ public struct JWSToken: Sendable {
 
     /// Splits, decodes and parses a compact JWS without verifying anything cryptographic.
     public static func parse(_ token: String, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
-        parse(string: token, maxBytes: maxBytes)
+        parse(slice: token[...], maxBytes: maxBytes)
     }
 
     /// Splits, decodes and parses a compact JWS that is a slice of a header, parameter or
-    /// cookie (the decision path): one copy of the bytes, not revalidated.
+    /// cookie (the decision path), read in place: the token keeps the slice (see
+    /// ``detached()``), so the text is neither copied nor revalidated.
     public static func parse(_ token: Substring, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
-        let size = token.utf8.count
-        if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
-        return parse(string: String(token), maxBytes: maxBytes)
+        parse(slice: token, maxBytes: maxBytes)
     }
 
     /// Splits, decodes and parses a compact JWS given as a substring or other string view.
     public static func parse(_ token: some StringProtocol, maxBytes: Int = TokenPolicy.defaultMaxTokenBytes) -> Result<JWSToken, VerificationFailure> {
         let size = token.utf8.count
         if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
-        return parse(string: String(decoding: token.utf8, as: UTF8.self), maxBytes: maxBytes)
+        return parse(slice: String(decoding: token.utf8, as: UTF8.self)[...], maxBytes: maxBytes)
     }
 
-    private static func parse(string token: String, maxBytes: Int) -> Result<JWSToken, VerificationFailure> {
+    private static func parse(slice token: Substring, maxBytes: Int) -> Result<JWSToken, VerificationFailure> {
         let size = token.utf8.count
         if size > maxBytes { return .failure(VerificationFailure(.tooLarge(size: size, limit: maxBytes))) }
-        if let result = token.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, source: token) }) {
-            return result
-        }
-        var copy = token
-        copy.makeContiguousUTF8()
-        return copy.utf8.withContiguousStorageIfAvailable { parse(bytes: $0, source: copy) }!
+        return UTF8Bytes.withBytes(token) { parse(bytes: $0, source: token) }
     }
 
     /// Parses a compact JWS given as UTF-8 bytes.
@@ -257,7 +271,7 @@ public struct JWSToken: Sendable {
         return bytes.withUnsafeBufferPointer { parse(bytes: $0, source: nil) }
     }
 
-    private static func parse(bytes: UnsafeBufferPointer<UInt8>, source: String?) -> Result<JWSToken, VerificationFailure> {
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, source: Substring?) -> Result<JWSToken, VerificationFailure> {
         let (dots, firstDot, secondDot) = countDots(bytes)
         if dots == 4 { return .failure(VerificationFailure.malformed(.jwe)) }
         if dots != 2 { return .failure(VerificationFailure.malformed(.segmentCount(dots + 1))) }
@@ -299,27 +313,28 @@ public struct JWSToken: Sendable {
         // Both documents are validated whole and kept as member names and spans; the
         // header's few parameters are built here, the claims when asked for.
         let parsed = decoded.withUnsafeBufferPointer { buffer -> Result<(JWSHeader, [JSONMember]), VerificationFailure> in
-            let headerMembers: [JSONMember]?
             let claims: [JSONMember]?
             var parser = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: jsonLimits.maxDepth)
-            // The header takes the stack's buffer as its members (no copy), so the payload
-            // gets a stack of its own.
-            parser.memberStack.reserveCapacity(8)
+            // One member stack for both documents: the header's members are read on it,
+            // then its storage holds the payload's, which the claims take.
+            parser.memberStack.reserveCapacity(16)
             let headerBytes = UnsafeBufferPointer(rebasing: buffer[headerRange])
+            let headerIsObject: Bool
             do throws(JSONParseError) {
-                headerMembers = try parser.parseShallowDocument(headerBytes)
+                headerIsObject = try parser.parseShallowDocumentOnStack(headerBytes)
             } catch {
                 return .failure(.malformed(.json(.header, error)))
             }
-            guard let headerMembers else { return .failure(.malformed(.notAnObject(.header))) }
-            parser.memberStack.reserveCapacity(16)
+            guard headerIsObject else { return .failure(.malformed(.notAnObject(.header))) }
+            // Read now, reported after the payload's JSON (the order of the stages).
+            let header = readHeader(parser.memberStack, in: headerBytes)
             do throws(JSONParseError) {
                 claims = try parser.parseShallowDocument(UnsafeBufferPointer(rebasing: buffer[payloadRange]))
             } catch {
                 return .failure(.malformed(.json(.payload, error)))
             }
             guard let claims else { return .failure(VerificationFailure.malformed(.notAnObject(VerificationFailure.Segment.payload))) }
-            return readHeader(headerMembers, in: headerBytes).map { ($0, claims) }
+            return header.map { ($0, claims) }
         }
         let jwsHeader: JWSHeader
         let claims: [JSONMember]
@@ -327,7 +342,7 @@ public struct JWSToken: Sendable {
         case .failure(let failure): return .failure(failure)
         case .success(let values): (jwsHeader, claims) = values
         }
-        let compact = source ?? String(decoding: bytes, as: UTF8.self)
+        let compact = source ?? String(decoding: bytes, as: UTF8.self)[...]
         return .success(JWSToken(
             header: jwsHeader, claims: claims, compact: compact, signingInputLength: secondDot, decoded: decoded,
             headerRange: headerRange, payloadRange: payloadRange, signatureRange: signatureRange))
@@ -396,13 +411,7 @@ public struct JWSToken: Sendable {
     func withSignatureParts<R>(_ body: (_ input: UnsafeBufferPointer<UInt8>, _ signature: UnsafeBufferPointer<UInt8>) -> R) -> R {
         decoded.withUnsafeBufferPointer { decodedBuffer in
             let signature = UnsafeBufferPointer(rebasing: decodedBuffer[signatureRange])
-            if let result = compact.utf8.withContiguousStorageIfAvailable({
-                body(UnsafeBufferPointer(rebasing: $0[0..<signingInputLength]), signature)
-            }) {
-                return result
-            }
-            let input = Array(compact.utf8.prefix(signingInputLength))
-            return input.withUnsafeBufferPointer { body($0, signature) }
+            return UTF8Bytes.withBytes(parts.compact) { body(UnsafeBufferPointer(rebasing: $0[0..<signingInputLength]), signature) }
         }
     }
 }

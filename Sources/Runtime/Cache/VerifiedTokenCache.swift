@@ -114,7 +114,9 @@ final class VerifiedTokenCache: Sendable {
     func insert(_ token: JWSToken, policy: UInt64, entry: Int, generation: UInt64) {
         // A claim costs about 80 bytes however short it is, so a 4 KiB token of tiny claims
         // (`"a":0,"b":0,…`) would hold ~50 KiB: such tokens are verified every time.
-        guard token.claimCount <= Self.maxClaims else { return }
+        guard token.claimCount <= Self.maxClaims, token.compactLength <= Self.maxTokenBytes else { return }
+        // Its own text: the token read in place still holds the request header it came from.
+        let token = token.detached()
         var compact = token.compact
         compact.makeContiguousUTF8()
         let dropped: JWSToken?? = compact.utf8.withContiguousStorageIfAvailable { bytes in

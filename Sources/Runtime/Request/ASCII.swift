@@ -1,3 +1,5 @@
+import JOSE
+
 /// Byte-level helpers shared by the request code. Everything works on UTF-8 code units;
 /// nothing here allocates.
 enum ASCII {
@@ -105,16 +107,7 @@ enum ASCII {
     /// The UTF-8 buffer of `text`, made contiguous if needed (bridged strings only).
     @inline(__always)
     static func withBytes<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        // Through the base string with the slice's byte offsets: a `Substring`'s own
-        // contiguous view translates indices on the way, and costs several times more.
-        let utf8 = text.base.utf8
-        let start = utf8.distance(from: utf8.startIndex, to: text.startIndex)
-        let end = start + utf8.distance(from: text.startIndex, to: text.endIndex)
-        if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeBufferPointer(rebasing: $0[start..<end])) }) {
-            return result
-        }
-        var copy = String(text)
-        return try copy.withUTF8(body)
+        try UTF8Bytes.withBytes(text, body)
     }
 
     @inline(__always)
