@@ -60,6 +60,16 @@ final class ClaimsInPlaceTests: XCTestCase {
         "{\"deep\":" + String(repeating: "[", count: 16) + String(repeating: "]", count: 16) + "}",
         "{\"deep\":" + String(repeating: "{\"k\":", count: 15) + "1" + String(repeating: "}", count: 15) + "}",
         "{\"deep\":" + String(repeating: "{\"k\":", count: 16) + "1" + String(repeating: "}", count: 16) + "}",
+        // Long names (keys equal, bytes compared), escaped or not, empty, non-ASCII.
+        #"{"permissions":1,"permissionz":2,"permissions":3}"#, #"{"permissions":1,"permission\u0073":2}"#,
+        #"{"abcdefghij":1,"abcdefghik":2,"abcdefghi":3}"#, #"{"":1,"":2}"#, #"{"":1,"\u0000":2}"#, #"{"\u0000":1,"":2}"#,
+        #"{"é":1,"e\u0301":2}"#, #"{"é":1,"é":2}"#, #"{"\u00e9":1,"é":2}"#, "{\"caf\u{E9}\":1,\"cafe\u{301}\":2}",
+        #"{"Kid":1,"\u212Aid":2}"#, "{\"K\":1,\"\u{212A}\":2}",
+        #"{"a":{"permissions":1,"permission\u0073":2}}"#,
+        "{" + (0..<20).map { "\"claim-name-\($0)\":\($0)" }.joined(separator: ",") + "}",
+        "{" + (0..<20).map { "\"claim-name-\($0)\":\($0)" }.joined(separator: ",") + ",\"claim-name-7\":1}",
+        "{" + (0..<20).map { "\"claim-name-\($0)\":\($0)" }.joined(separator: ",") + ",\"claim-name-\\u0037\":1}",
+        "{" + (0..<20).map { "\"claim-name-\($0)\":\($0)" }.joined(separator: ",") + ",\"é\":1,\"e\u{301}\":2}",
     ]
 
     func testTheShallowParseAgreesWithTheFullParserOnTheCorpus() {

@@ -16,8 +16,16 @@ extension JSONParser {
         try parseString(keyed: true)
     }
 
+    /// ``parseMemberName()``, except that a name written without escapes in ASCII only is
+    /// left unbuilt: `""`, its text being the bytes of its span between the quotes (see
+    /// ``JSONParser/nameText(_:span:)``). Any other name is built, so a built name is never
+    /// empty and `""` always means "read the span".
+    mutating func parseMemberNameLeavingPlainASCII() throws(JSONParseError) -> String {
+        try parseString(keyed: true, producing: true, buildingPlainASCII: false)
+    }
+
     @inline(__always)
-    private mutating func parseString(keyed: Bool, producing: Bool = true) throws(JSONParseError) -> String {
+    private mutating func parseString(keyed: Bool, producing: Bool = true, buildingPlainASCII: Bool = true) throws(JSONParseError) -> String {
         position += 1
         let contentStart = position
         // Fast path: no escapes, so the text is a slice of the input.
@@ -29,7 +37,7 @@ extension JSONParser {
                 let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<position])
                 position += 1
                 if keyed { nameKey = JSONMember.nameKey(bytes: content) }
-                guard producing else { return "" }
+                guard producing, buildingPlainASCII || nameKey & JSONMember.nonASCIIBit != 0 else { return "" }
                 return WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }

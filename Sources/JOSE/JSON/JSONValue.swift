@@ -45,7 +45,7 @@ public enum JSONValue: Sendable, Hashable {
     /// Where the member named `name` is, reading members in place (a copy would retain its
     /// parts): one integer per member, which is the whole name when the name is short.
     @inline(__always)
-    static func index(of name: JSONMemberName, in members: [JSONMember]) -> Int? {
+    private static func index(of name: JSONMemberName, in members: [JSONMember]) -> Int? {
         var index = 0
         while index < members.count {
             if members[index].nameKey == name.key, name.isShort || UTF8Bytes.equal(members[index].name, name.text) { return index }

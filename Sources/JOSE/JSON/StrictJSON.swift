@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A strict JSON parser (RFC 8259) for untrusted JOSE headers, claim sets and key sets.
 ///
 /// UTF-8 only, no byte order mark, duplicate member names rejected, nesting and size
@@ -192,10 +198,11 @@ struct JSONParser {
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[position] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(bytes[position])) }
             let nameStart = position
-            let name = try parseMemberName()
+            // A shallow object's plain ASCII names stay unbuilt (read from their spans).
+            let name = shallow ? try parseMemberNameLeavingPlainASCII() : try parseMemberName()
             let key = nameKey
             let nameSpan = nameStart..<position
-            try checkUnique(name, key: key, in: memberStack[base...], seen: &seen, at: nameStart)
+            try checkUnique(name, key: key, span: nameSpan, from: base, seen: &seen)
             skipWhitespace()
             guard position < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[position] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(bytes[position])) }
@@ -266,30 +273,93 @@ struct JSONParser {
     ///
     /// The scan compares keys: two ASCII names are equivalent only when their bytes are
     /// equal, so when neither key has ``JSONMember/nonASCIIBit`` different keys mean
-    /// different names, and equal keys of short names mean the same name; anything else
-    /// (a long name, a non-ASCII one) is compared as `String`s.
-    func checkUnique(_ name: String, key: UInt64, in members: ArraySlice<JSONMember>, seen: inout Set<String>?, at offset: Int) throws(JSONParseError) {
-        if seen == nil, members.count >= 16 {
-            var set = Set<String>(minimumCapacity: 64)
-            for member in members { set.insert(member.name) }
-            seen = set
-        }
-        if seen != nil {
-            if !seen!.insert(name).inserted { throw fail(.duplicateMember(name), at: offset) }
-            return
+    /// different names, equal keys of short names mean the same name, and equal keys of
+    /// long ones are settled by the bytes; anything else (a non-ASCII name) is compared as
+    /// `String`s. A name may be unbuilt (``parseMemberNameLeavingPlainASCII()``).
+    @inline(__always)
+    func checkUnique(_ name: String, key: UInt64, span: Range<Int>, from base: Int, seen: inout Set<String>?) throws(JSONParseError) {
+        if seen != nil || memberStack.count - base >= 16 {
+            return try checkUniqueHashed(name, span: span, from: base, seen: &seen)
         }
         let lengthField: UInt64 = 0x7F << 56
         let shortASCII = key & JSONMember.nonASCIIBit == 0 && key & lengthField <= UInt64(JSONMember.keyBytes) << 56
-        var index = members.startIndex
-        while index < members.endIndex {
-            let other = members[index].nameKey
+        var index = base
+        while index < memberStack.count {
+            let other = memberStack[index].nameKey
             if (key | other) & JSONMember.nonASCIIBit == 0 {
-                if other == key, shortASCII || members[index].name == name { throw fail(.duplicateMember(name), at: offset) }
-            } else if members[index].name == name {
-                throw fail(.duplicateMember(name), at: offset)
+                if other == key, shortASCII || sameBytes(memberStack[index].name, memberStack[index].nameSpan, name, span) {
+                    throw duplicate(name, span: span)
+                }
+            } else if sameText(at: index, name, span: span) {
+                throw duplicate(name, span: span)
             }
             index += 1
         }
+    }
+
+    /// The members from `base` on, and the one being added, through a hash set of their
+    /// texts (made when the object reaches 16 members).
+    @inline(never)
+    func checkUniqueHashed(_ name: String, span: Range<Int>, from base: Int, seen: inout Set<String>?) throws(JSONParseError) {
+        if seen == nil {
+            var set = Set<String>(minimumCapacity: 64)
+            for index in base..<memberStack.count { set.insert(nameText(memberStack[index].name, span: memberStack[index].nameSpan)) }
+            seen = set
+        }
+        if !seen!.insert(nameText(name, span: span)).inserted { throw duplicate(name, span: span) }
+    }
+
+    /// Whether the member at `index` and a name, one of them not ASCII, are equal as
+    /// `String`s (Unicode canonical equivalence).
+    @inline(never)
+    func sameText(at index: Int, _ name: String, span: Range<Int>) -> Bool {
+        nameText(memberStack[index].name, span: memberStack[index].nameSpan) == nameText(name, span: span)
+    }
+
+    @inline(never)
+    func duplicate(_ name: String, span: Range<Int>) -> JSONParseError {
+        fail(.duplicateMember(nameText(name, span: span)), at: span.lowerBound)
+    }
+
+    /// The text of a member name: `name`, or when it is empty (unbuilt, or truly empty)
+    /// the bytes between the quotes of its span in ``bytes``.
+    func nameText(_ name: String, span: Range<Int>) -> String {
+        guard name.isEmpty else { return name }
+        return String(decoding: Self.nameContent(span, in: bytes), as: UTF8.self)
+    }
+
+    /// The bytes between the quotes of a name's span.
+    static func nameContent(_ span: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[(span.lowerBound + 1)..<(span.upperBound - 1)])
+    }
+
+    /// Whether two names (either possibly unbuilt) have the same UTF-8 bytes.
+    func sameBytes(_ a: String, _ aSpan: Range<Int>, _ b: String, _ bSpan: Range<Int>) -> Bool {
+        switch (a.isEmpty, b.isEmpty) {
+        case (false, false): return UTF8Bytes.equal(a, b)
+        case (true, false): return UTF8Bytes.equal(Self.nameContent(aSpan, in: bytes), b)
+        case (false, true): return UTF8Bytes.equal(Self.nameContent(bSpan, in: bytes), a)
+        case (true, true):
+            let x = Self.nameContent(aSpan, in: bytes), y = Self.nameContent(bSpan, in: bytes)
+            return x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+        }
+    }
+
+    /// Where the member named `name` is among `members`, a shallow object's members parsed
+    /// from `text` (their names possibly unbuilt): ``JSONValue/index(of:in:)`` for them.
+    static func index(of name: JSONMemberName, in members: [JSONMember], text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        while index < members.count {
+            if members[index].nameKey == name.key {
+                if name.isShort { return index }
+                let member = members[index].name
+                if member.isEmpty ? UTF8Bytes.equal(nameContent(members[index].nameSpan, in: text), name.text) : UTF8Bytes.equal(member, name.text) {
+                    return index
+                }
+            }
+            index += 1
+        }
+        return nil
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {

@@ -182,7 +182,7 @@ public struct JWSToken: Sendable {
 
     /// Where the top-level claim `name` is among the payload's members.
     func claimIndex(_ name: JSONMemberName) -> Int? {
-        JSONValue.index(of: name, in: parts.claims)
+        withPayload { JSONParser.index(of: name, in: parts.claims, text: $0) }
     }
 
     /// The value of the member at `index`, built.
@@ -379,7 +379,7 @@ public struct JWSToken: Sendable {
         }
         /// Absent: nil; present: its text, or nil inside when it is not a string.
         func string(_ name: JSONMemberName) -> String?? {
-            guard let index = JSONValue.index(of: name, in: members) else { return nil }
+            guard let index = JSONParser.index(of: name, in: members, text: bytes) else { return nil }
             let text = UnsafeBufferPointer(rebasing: bytes[members[index].value.span])
             if text.count >= 2, text[0] == UInt8(ascii: "\""), case let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)]), isPlain(content) {
                 return .some(WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self))
@@ -389,8 +389,8 @@ public struct JWSToken: Sendable {
         guard let alg = string(.alg) else { return .failure(VerificationFailure.malformed(.missingAlgorithm)) }
         guard let algName = alg else { return .failure(VerificationFailure.malformed(.headerMemberType("alg"))) }
         if JWSAlgorithm.isNone(algName) { return .failure(VerificationFailure(.algorithmNone(algName))) }
-        if JSONValue.index(of: .crit, in: members) != nil { return .failure(VerificationFailure.malformed(.critical)) }
-        if let index = JSONValue.index(of: .b64, in: members) {
+        if JSONParser.index(of: .crit, in: members, text: bytes) != nil { return .failure(VerificationFailure.malformed(.critical)) }
+        if let index = JSONParser.index(of: .b64, in: members, text: bytes) {
             guard let flag = value(at: index).boolValue else { return .failure(VerificationFailure.malformed(.headerMemberType("b64"))) }
             if !flag { return .failure(VerificationFailure.malformed(.unencodedPayload)) }
         }
