@@ -78,6 +78,7 @@ enum JWKSTarget {
 /// represent (`1e400`): those are not compared.
 enum JSONTarget {
     static func run(_ bytes: [UInt8]) -> String? {
+        if let problem = compareWithTokenPayload(bytes) { return problem }
         let strict: JSONValue
         do {
             strict = try StrictJSON.parse(bytes)
@@ -94,6 +95,36 @@ enum JSONTarget {
             return nil
         }
         return compare(strict, foundation, at: "$")
+    }
+
+    /// The same bytes as a token's payload, which is parsed shallow (names and spans,
+    /// values built on demand): the verdict, the error and its offset, the whole payload
+    /// and every claim must be what the full parser gives.
+    static func compareWithTokenPayload(_ bytes: [UInt8]) -> String? {
+        let compact = Array((Base64URL.encode(Array(#"{"alg":"HS256"}"#.utf8)) + "." + Base64URL.encode(bytes) + ".c2ln").utf8)
+        let token = JWSToken.parse(utf8: compact, maxBytes: Int.max)
+        let full: JSONValue
+        do {
+            full = try StrictJSON.parse(bytes, limits: JWSToken.jsonLimits)
+        } catch {
+            if case .failure(let failure) = token, failure.detail == .malformed(.json(.payload, error)) { return nil }
+            return "the token's payload and the full parser disagree on an error: \(error) vs \(token)"
+        }
+        guard let members = full.members else {
+            if case .failure(let failure) = token, failure.detail == .malformed(.notAnObject(.payload)) { return nil }
+            return "a payload that is not an object: \(token)"
+        }
+        guard case .success(let parsed) = token else { return "a valid object payload refused: \(token)" }
+        if parsed.payload != full { return "the payload built again differs from the full parse" }
+        if parsed.claimCount != members.count { return "claim count \(parsed.claimCount) vs \(members.count)" }
+        for member in members {
+            if parsed.claim(member.name) != member.value { return "claim \(member.name.debugDescription) differs" }
+            if let plain = parsed.plainStringClaim([JSONMemberName(member.name)]), plain != member.value.stringValue {
+                return "claim \(member.name.debugDescription) read in place differs"
+            }
+        }
+        if let iss = full[member: "iss"]?.stringValue, !parsed.hasIssuer(iss) { return "the issuer compared in place differs" }
+        return nil
     }
 
     static func checkSpans(_ value: JSONValue, count: Int) -> String? {
