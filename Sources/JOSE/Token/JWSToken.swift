@@ -200,12 +200,7 @@ public struct JWSToken: Sendable {
     /// Runs `body` with the bytes between the quotes when the member at `index` is a string
     /// written without escapes; nil otherwise.
     func withPlainString<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        withClaimText(at: index) { text in
-            guard text.count >= 2, text[0] == UInt8(ascii: "\"") else { return nil }
-            let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)])
-            guard Self.isPlain(content) else { return nil }
-            return body(content)
-        }
+        withClaimText(at: index) { text in Self.plainStringContent(text).map(body) }
     }
 
     /// Whether the member at `index` is a string equal to `expected`, byte for byte.
@@ -225,6 +220,14 @@ public struct JWSToken: Sendable {
             guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
             return value
         }
+    }
+
+    /// The bytes between the quotes when `text`, a validated JSON value, is a string
+    /// written without escapes (so those bytes are its value); nil otherwise.
+    static func plainStringContent(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard text.count >= 2, text[0] == UInt8(ascii: "\"") else { return nil }
+        let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)])
+        return isPlain(content) ? content : nil
     }
 
     /// No backslash: a validated string's bytes are then its value.
@@ -381,7 +384,7 @@ public struct JWSToken: Sendable {
         func string(_ name: JSONMemberName) -> String?? {
             guard let index = JSONParser.index(of: name, in: members, text: bytes) else { return nil }
             let text = UnsafeBufferPointer(rebasing: bytes[members[index].value.span])
-            if text.count >= 2, text[0] == UInt8(ascii: "\""), case let content = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)]), isPlain(content) {
+            if let content = plainStringContent(text) {
                 return .some(WellKnownStrings.match(content) ?? String(decoding: content, as: UTF8.self))
             }
             return .some(value(at: index).stringValue)
